@@ -1,0 +1,67 @@
+# Deep Learning, Cell by Cell: every target creates .venv itself when it is missing.
+#   make lab     open the book in JupyterLab (chapters/*.md open as notebooks)
+#   make test    lint, unit tests, every chapter through nbval, site build -W, site + browser checks
+#   make book    build the static website into _build/html
+# Other targets: install, release (nbgrader assignments), bench, constraints, clean.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PORT   ?= 8888
+BOOK_FLAGS := --toc book/_toc.yml -W -n --keep-going
+
+.PHONY: install lab test lint unit book book-fresh release bench constraints clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt tools/jupyterlab-overrides.json
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+	  { echo "error: Python 3.11 or newer is needed; '$(PYTHON)' is $$($(PYTHON) --version 2>&1). Run: make PYTHON=python3.11 ..."; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt pip setuptools
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	@# JupyterLab: a click on a chapter's .md opens it as a notebook (jupytext)
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp tools/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	cd chapters && ../$(BIN)/jupyter lab --port=$(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests -m "not site and not browser and not lab"
+
+# The site build runs first (with -W: any Sphinx warning fails); then one pytest run
+# covers unit tests, the chapter notebooks (nbval), the site and browser checks, and
+# prints the summary line.
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
+	$(BIN)/python -m pytest
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
+	@echo "The book is in _build/html: open file://$(CURDIR)/_build/html/index.html"
+
+book-fresh: $(STAMP)
+	rm -rf _build/html _build/.doctrees _build/.jupyter_cache
+	$(MAKE) book
+
+release: $(STAMP)
+	$(BIN)/python tools/classroom.py release
+
+bench: $(STAMP)
+	$(BIN)/python tools/bench.py
+
+# Re-pin after changing dependencies: the versions in the current .venv become the constraints.
+constraints: $(STAMP)
+	$(BIN)/python tools/freeze_constraints.py > constraints.txt
+
+clean:
+	rm -rf _build classroom .pytest_cache .hypothesis chapters/*.ipynb

@@ -1,0 +1,78 @@
+"""Figures of chapter 1 (``chapters/01_activations.md``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import activations as act
+
+#: name -> (f(x, slope), f'(x, slope)); the slope only matters for leaky ReLU.
+ACTIVATIONS = {
+    "step": (lambda x, s: act.step(x), lambda x, s: act.step_grad(x)),
+    "sigmoid": (lambda x, s: act.sigmoid(x), lambda x, s: act.sigmoid_grad(x)),
+    "tanh": (lambda x, s: act.tanh(x), lambda x, s: act.tanh_grad(x)),
+    "relu": (lambda x, s: act.relu(x), lambda x, s: act.relu_grad(x)),
+    "leaky_relu": (lambda x, s: act.leaky_relu(x, s), lambda x, s: act.leaky_relu_grad(x, s)),
+}
+
+
+def plot_activation(fig, name: str = "sigmoid", x_max: float = 6.0, negative_slope: float = 0.1, n: int = 801):
+    """Draw activation ``name`` (left) and its derivative (right) on ``[-x_max, x_max]``.
+
+    The derivative panel shades where it is below 0.01: the saturated region,
+    where almost no gradient flows back.
+    """
+    if name not in ACTIVATIONS:
+        raise ValueError(f"name must be one of {sorted(ACTIVATIONS)}, got {name!r}")
+    f, df = ACTIVATIONS[name]
+    x = np.linspace(-x_max, x_max, n)
+    y, dy = f(x, negative_slope), df(x, negative_slope)
+    ax_f, ax_d = fig.subplots(1, 2, sharex=True)
+    if name == "step":  # draw the jump as a jump, not as a steep line
+        ax_f.plot(x[x <= 0], y[x <= 0], color="C0")
+        ax_f.plot(x[x > 0], y[x > 0], color="C0", label="f(x)")
+        ax_f.plot([0], [0], "o", color="C0")
+        ax_f.plot([0], [1], "o", mfc="white", color="C0")
+    else:
+        ax_f.plot(x, y, color="C0", label="f(x)")
+    ax_f.set(title=f"{name}(x)", xlabel="x", ylabel="f(x)")
+    ax_d.plot(x, dy, color="C1", label="f'(x)")
+    saturated = np.abs(dy) < 0.01
+    ax_d.fill_between(x, 0, 1, where=saturated, color="0.5", alpha=0.15, transform=ax_d.get_xaxis_transform(),
+                      label="|f'(x)| < 0.01")
+    ax_d.set(title=f"derivative {name}'(x)", xlabel="x", ylabel="f'(x)")
+    ax_d.set_ylim(-0.05, max(1.1, float(np.nanmax(dy)) * 1.1))
+    ax_d.legend(loc="upper left")
+    for ax in (ax_f, ax_d):
+        ax.axhline(0, color="k", lw=0.6)
+        ax.axvline(0, color="k", lw=0.6)
+
+
+def chain_gradients(name: str, weight: float, depth: int, x0: float = 0.5, negative_slope: float = 0.01):
+    """The derivative of ``a_L`` w.r.t. ``a_0`` for the scalar chain ``a_{k+1} = f(weight * a_k)``.
+
+    Returns an array of length ``depth + 1``: entry ``k`` is ``|d a_k / d a_0|``,
+    the product of the local factors ``weight * f'(weight * a_j)`` for ``j < k``.
+    """
+    f, df = ACTIVATIONS[name]
+    a, grad = float(x0), 1.0
+    out = [1.0]
+    for _ in range(depth):
+        z = weight * a
+        grad *= weight * float(df(z, negative_slope))
+        a = float(f(z, negative_slope))
+        out.append(abs(grad))
+    return np.array(out)
+
+
+def plot_vanishing(fig, weight: float = 1.0, depth: int = 20, x0: float = 0.5):
+    """|d a_L / d a_0| against depth L for sigmoid, tanh and ReLU chains (log scale)."""
+    ax = fig.subplots()
+    layers = np.arange(depth + 1)
+    for name, color in (("sigmoid", "C0"), ("tanh", "C2"), ("relu", "C3")):
+        g = chain_gradients(name, weight, depth, x0)
+        ax.semilogy(layers, np.maximum(g, 1e-30), "o-", ms=3, color=color, label=name)
+    ax.semilogy(layers, 0.25**layers, "k--", lw=1, label="0.25^L (sigmoid's best case, w = 1)")
+    ax.set(xlabel="depth L (number of layers)", ylabel="|d a_L / d a_0|", ylim=(1e-30, 1e6),
+           title=f"gradient through a chain a_(k+1) = f(w·a_k), w = {weight:g}, a_0 = {x0:g}")
+    ax.legend(loc="lower left")
