@@ -45,7 +45,7 @@ else:
 
         def collect(self):
             notebook = jupytext.read(self.path)
-            with mock.patch.object(nbval.plugin.nbformat, "read", lambda *args, **kwargs: notebook):
+            with mock.patch.object(nbval.plugin.nbformat, "read", return_value=notebook):
                 return list(super().collect())
 
 

@@ -37,6 +37,17 @@ def _copy_mathjax(app: Sphinx) -> None:
             shutil.copy2(src, dst)
 
 
+def _drop_widget_state(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """Remove the saved ipywidgets state (~100 kB a page): the site shows explore()'s static scrubber."""
+    scripts = context.get("script_files")
+    if scripts:
+        context["script_files"] = [
+            js
+            for js in scripts
+            if getattr(js, "attributes", {}).get("type") != "application/vnd.jupyter.widget-state+json"
+        ]
+
+
 def _check_config(app: Sphinx, config) -> None:
     if "://" in config.mathjax_path:
         raise ValueError(f"mathjax_path must be a local path under _static, got {config.mathjax_path!r}")
@@ -45,4 +56,5 @@ def _check_config(app: Sphinx, config) -> None:
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _check_config)
     app.connect("builder-inited", _copy_mathjax)
+    app.connect("html-page-context", _drop_widget_state)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -121,7 +121,7 @@ class Slider:
 
     def _snap(self, v):
         if self.is_int:
-            return int(round(v))
+            return round(v)
         decimals = max(0, -math.floor(math.log10(self.step)) + 2)
         return float(round(min(max(v, self.min), self.max), decimals))
 

@@ -10,7 +10,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["EXERCISES", "Case", "ExerciseFailed", "FunctionExercise", "ValueExercise", "check", "expect_error", "register"]
+__all__ = [
+    "EXERCISES",
+    "Case",
+    "ExerciseFailed",
+    "FunctionExercise",
+    "ValueExercise",
+    "check",
+    "expect_error",
+    "register",
+]
 
 EXERCISES: dict[str, FunctionExercise | ValueExercise] = {}
 
@@ -66,8 +75,10 @@ def register(exercise):
 
 
 def _show(v) -> str:
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        v = v[()]
     if isinstance(v, np.ndarray):
-        return np.array2string(v, precision=6, separator=", ", threshold=12)
+        return np.array2string(v, precision=6, separator=", ", threshold=12, max_line_width=10**6)
     if isinstance(v, (float, np.floating)):
         return repr(float(v))
     return repr(v)

@@ -38,8 +38,9 @@ def plot_activation(fig, name: str = "sigmoid", x_max: float = 6.0, negative_slo
     ax_f.set(title=f"{name}(x)", xlabel="x", ylabel="f(x)")
     ax_d.plot(x, dy, color="C1", label="f'(x)")
     saturated = np.abs(dy) < 0.01
-    ax_d.fill_between(x, 0, 1, where=saturated, color="0.5", alpha=0.15, transform=ax_d.get_xaxis_transform(),
-                      label="|f'(x)| < 0.01")
+    ax_d.fill_between(
+        x, 0, 1, where=saturated, color="0.5", alpha=0.15, transform=ax_d.get_xaxis_transform(), label="|f'(x)| < 0.01"
+    )
     ax_d.set(title=f"derivative {name}'(x)", xlabel="x", ylabel="f'(x)")
     ax_d.set_ylim(-0.05, max(1.1, float(np.nanmax(dy)) * 1.1))
     ax_d.legend(loc="upper left")
@@ -73,6 +74,10 @@ def plot_vanishing(fig, weight: float = 1.0, depth: int = 20, x0: float = 0.5):
         g = chain_gradients(name, weight, depth, x0)
         ax.semilogy(layers, np.maximum(g, 1e-30), "o-", ms=3, color=color, label=name)
     ax.semilogy(layers, 0.25**layers, "k--", lw=1, label="0.25^L (sigmoid's best case, w = 1)")
-    ax.set(xlabel="depth L (number of layers)", ylabel="|d a_L / d a_0|", ylim=(1e-30, 1e6),
-           title=f"gradient through a chain a_(k+1) = f(w·a_k), w = {weight:g}, a_0 = {x0:g}")
+    ax.set(
+        xlabel="depth L (number of layers)",
+        ylabel="|d a_L / d a_0|",
+        ylim=(1e-30, 1e6),
+        title=f"gradient through a chain a_(k+1) = f(w·a_k), w = {weight:g}, a_0 = {x0:g}",
+    )
     ax.legend(loc="lower left")
