@@ -9,6 +9,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8888
+# JupyterLab refuses to start as root (containers, CI) unless told it may
+LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 BOOK_FLAGS := --toc book/_toc.yml -W -n --keep-going
 
 .PHONY: install lab test lint unit book book-fresh release bench constraints clean
@@ -27,7 +29,7 @@ $(STAMP): pyproject.toml constraints.txt tools/jupyterlab-overrides.json
 	@touch $(STAMP)
 
 lab: $(STAMP)
-	cd chapters && ../$(BIN)/jupyter lab --port=$(PORT)
+	cd chapters && ../$(BIN)/jupyter lab --port=$(PORT) $(LAB_ROOT_FLAG)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

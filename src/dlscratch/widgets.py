@@ -247,7 +247,7 @@ class Explorer:
         for index in itertools.product(*(range(len(v)) for v in axes)):
             params = {name: axes[i][k] for i, (name, k) in enumerate(zip(self.static, index, strict=True))}
             png = self.render_png(**params)
-            frames[json.dumps(list(index))] = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+            frames[_frame_key(index)] = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
         return axes, frames
 
     # -- live widget -----------------------------------------------------------
@@ -326,7 +326,7 @@ class Explorer:
             note = f'<div class="dls-explore-note">Static preview ({shown}); run the notebook for every control.</div>'
         labels = [[_fmt(v) for v in vals] for vals in axes]
         data = json.dumps({"frames": frames, "labels": labels}).replace("</", "<\\/")
-        key = json.dumps(first)
+        key = _frame_key(first)
         return (
             f'<div class="dls-explore" id="{uid}" data-frames="{len(frames)}">'
             f'<div class="dls-explore-controls">{"".join(rows)}</div>'
@@ -354,6 +354,11 @@ class Explorer:
     def __repr__(self) -> str:
         params = ", ".join(f"{n}={v!r}" for n, v in self.defaults.items())
         return f"<Explorer {getattr(self.plot, '__name__', 'plot')}({params}), mode={self.mode!r}>"
+
+
+def _frame_key(index) -> str:
+    """The frame key for a list of indices, spelled as the scrubber's ``JSON.stringify`` spells it."""
+    return json.dumps([int(i) for i in index], separators=(",", ":"))
 
 
 def _fmt(v) -> str:

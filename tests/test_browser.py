@@ -1,0 +1,226 @@
+"""Real-browser checks in headless Debian Chromium, with the network off.
+
+* The chapter 1 page of the built site: its math is typeset by the site's own
+  MathJax, moving a scrubber changes the figure, and the page asks no other host
+  for anything (every such request is recorded and refused).
+* ``make lab``'s set-up: JupyterLab opens a chapter's ``.md`` as a notebook.
+
+Needs ``/usr/bin/chromium`` (Debian package ``chromium``; ``.ci/run`` installs it).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # network off: every host name but the loopback fails to resolve
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's package (apt-get install chromium) or set $CHROMIUM")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def site_url():
+    if not (HTML / "chapters" / "01_activations.html").is_file():
+        pytest.fail("no built site in _build/html: run `make book` first")
+    handler = functools.partial(QuietHandler, directory=str(HTML))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def offline_page(browser):
+    """A new page that refuses and records every request to another host, and records local 4xx/5xx."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.external_requests, page.failed_local = [], []
+
+    def route(r):
+        if urlparse(r.request.url).hostname in LOCAL_HOSTS or r.request.url.startswith(("data:", "blob:")):
+            r.continue_()
+        else:
+            page.external_requests.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("response", lambda resp: resp.status >= 400 and page.failed_local.append(f"{resp.status} {resp.url}"))
+    return page
+
+
+@pytest.mark.browser
+def test_chapter_1_math_and_scrubber_work_offline(browser, site_url):
+    page = offline_page(browser)
+    page.goto(f"{site_url}/chapters/01_activations.html", wait_until="load")
+
+    # MathJax (from _static/mathjax) typesets every formula
+    page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20_000)
+    page.evaluate("MathJax.startup.promise")
+    n_math = page.locator("mjx-container").count()
+    assert n_math > 40, f"only {n_math} typeset formulas"
+    assert page.locator("mjx-merror").count() == 0, "MathJax reported a TeX error"
+    assert page.locator("span.math, div.math").filter(has_not=page.locator("mjx-container")).count() == 0
+
+    # the first scrubber: a <select> of functions and a range slider of x range
+    scrubber = page.locator(".dls-explore").first
+    image = scrubber.locator("img.dls-explore-frame")
+    slider = scrubber.locator('input[type="range"]').first
+    output = scrubber.locator("output").first
+    src0, label0 = image.get_attribute("src"), output.inner_text()
+    slider.focus()
+    page.keyboard.press("ArrowRight")  # a reader's key press, not a scripted value
+    src1, label1 = image.get_attribute("src"), output.inner_text()
+    assert src1 != src0, "moving the slider did not change the figure"
+    assert label1 != label0, "the slider's readout did not follow"
+    scrubber.locator("select").select_option(label="relu")
+    src2 = image.get_attribute("src")
+    assert src2 not in (src0, src1), "choosing another function did not change the figure"
+    # every frame the scrubber can show is an embedded image: nothing to fetch
+    assert src2.startswith("data:image/png;base64,")
+    page.screenshot(path=str(ROOT / "_build" / "browser-chapter-01.png"), full_page=False)
+
+    assert page.external_requests == [], f"requests to other hosts: {page.external_requests}"
+    assert page.failed_local == [], f"missing local files: {page.failed_local}"
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def lab_server():
+    jupyter = Path(sys.executable).with_name("jupyter")
+    overrides = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    if not overrides.is_file():
+        pytest.fail(f"{overrides} is missing: `make lab` / `make install` writes it")
+    token, port = secrets.token_hex(16), free_port()
+    home = ROOT / "_build" / "lab-home"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+    }
+    proc = subprocess.Popen(
+        [
+            str(jupyter),
+            "lab",
+            "--no-browser",
+            f"--port={port}",
+            "--ip=127.0.0.1",
+            f"--IdentityProvider.token={token}",
+            "--ServerApp.open_browser=False",
+            *(["--allow-root"] if os.geteuid() == 0 else []),
+        ],
+        cwd=ROOT / "chapters",
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("JupyterLab did not start within 60 s")
+                time.sleep(0.5)
+        yield base, token
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def get_json(url: str):
+    with urllib.request.urlopen(url, timeout=20) as response:
+        return json.load(response)
+
+
+@pytest.mark.lab
+def test_lab_serves_chapters_as_notebooks(lab_server):
+    base, token = lab_server
+    settings = get_json(f"{base}/lab/api/settings/@jupyterlab/docmanager-extension:plugin?token={token}")
+    # overrides.json changes the schema's defaults (what a user without own settings gets)
+    viewers = {
+        **settings["schema"]["properties"]["defaultViewers"]["default"],
+        **settings["settings"].get("defaultViewers", {}),
+    }
+    assert viewers.get("markdown") == "Jupytext Notebook", viewers
+    model = get_json(f"{base}/api/contents/01_activations.md?type=notebook&content=1&token={token}")
+    assert model["type"] == "notebook"
+    code = [c["source"] for c in model["content"]["cells"] if c["cell_type"] == "code"]
+    assert len(code) > 20
+    assert any("from dlscratch import activations as act" in src for src in code)
+
+
+@pytest.mark.lab
+@pytest.mark.browser
+def test_a_click_on_the_md_opens_a_notebook(browser, lab_server):
+    base, token = lab_server
+    page = offline_page(browser)
+    page.goto(f"{base}/lab?token={token}", wait_until="domcontentloaded")
+    item = page.locator(".jp-DirListing-item", has_text="01_activations.md")
+    item.wait_for(timeout=60_000)
+    item.dblclick()
+    notebook = page.locator(".jp-NotebookPanel:visible")
+    notebook.locator(".jp-CodeCell").first.wait_for(timeout=60_000)
+    # a notebook, not the text editor; JupyterLab renders cells lazily, so look at the first ones
+    notebook.locator("h1", has_text="Activation functions").wait_for(timeout=30_000)
+    assert page.locator(".jp-FileEditor:visible").count() == 0
+    assert notebook.locator(".jp-MarkdownCell").count() >= 1
+    page.screenshot(path=str(ROOT / "_build" / "browser-lab.png"))
+    page.close()

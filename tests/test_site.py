@@ -1,0 +1,156 @@
+"""Checks of the built website in _build/html (``make test`` builds it first with -W).
+
+The site must work offline: no page may load a script, style, font, image or
+frame from another host. These checks read the HTML and CSS; the browser test
+(test_browser.py) watches the requests a real browser makes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.site
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+MAX_PAGE_BYTES = 5 * 1024 * 1024  # DESIGN.md budget: a chapter page < 5 MB
+EXTERNAL = re.compile(r"^\s*(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//", re.S)  # http://, https://, //host
+
+
+def chapter_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text(encoding="utf-8"))
+    files = []
+    for part in toc.get("parts", []):
+        files += [c["file"] for c in part.get("chapters", []) if c["file"].startswith("chapters/")]
+    return files
+
+
+@pytest.fixture(scope="module")
+def pages() -> list[Path]:
+    if not (HTML / "index.html").is_file():
+        pytest.fail("no built site in _build/html: run `make book` (or `make test`, which builds it first)")
+    # _static/ holds theme template fragments (Jinja macros), not pages
+    return sorted(p for p in HTML.rglob("*.html") if "_static" not in p.relative_to(HTML).parts)
+
+
+class LoadCollector(HTMLParser):
+    """Collect every URL that a browser would fetch on its own while rendering the page."""
+
+    FETCHING_LINK_RELS = {"stylesheet", "preload", "modulepreload", "icon", "shortcut", "apple-touch-icon",
+                          "manifest", "prefetch", "preconnect", "dns-prefetch"}
+
+    def __init__(self):
+        super().__init__()
+        self.loads: list[tuple[str, str]] = []
+        self.inline_styles: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in ("script", "img", "iframe", "audio", "video", "source", "embed", "track", "input") and a.get("src"):
+            self.loads.append((tag, a["src"]))
+        if tag == "img" and a.get("srcset"):
+            self.loads += [(tag, part.split()[0]) for part in a["srcset"].split(",") if part.strip()]
+        if tag == "object" and a.get("data"):
+            self.loads.append((tag, a["data"]))
+        if tag == "link" and a.get("href"):
+            rels = set((a.get("rel") or "").lower().split())
+            if rels & self.FETCHING_LINK_RELS:
+                self.loads.append((f"link rel={a.get('rel')}", a["href"]))
+        if tag == "video" and a.get("poster"):
+            self.loads.append((tag, a["poster"]))
+        if a.get("style"):
+            self.inline_styles.append(a["style"])
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag):
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.inline_styles.append(data)
+
+
+def css_external_urls(css: str) -> list[str]:
+    urls = re.findall(r"url\(\s*['\"]?([^'\")]+)", css) + re.findall(r"@import\s+['\"]([^'\"]+)", css)
+    return [u for u in urls if EXTERNAL.match(u)]
+
+
+def test_every_chapter_in_the_toc_was_built(pages):
+    built = {p.relative_to(HTML).with_suffix("").as_posix() for p in pages}
+    missing = [c for c in chapter_files() if c not in built]
+    assert not missing, f"chapters in book/_toc.yml with no page: {missing}"
+
+
+def test_no_page_loads_anything_from_another_host(pages):
+    offenders = []
+    for page in pages:
+        parser = LoadCollector()
+        parser.feed(page.read_text(encoding="utf-8"))
+        offenders += [f"{page.relative_to(HTML)}: <{tag}> {url}" for tag, url in parser.loads if EXTERNAL.match(url)]
+        offenders += [f"{page.relative_to(HTML)}: style {u}" for s in parser.inline_styles for u in css_external_urls(s)]
+    assert not offenders, "external loads:\n" + "\n".join(offenders)
+
+
+def test_no_stylesheet_imports_from_another_host():
+    offenders = []
+    for css in (HTML / "_static").rglob("*.css"):
+        offenders += [f"{css.relative_to(HTML)}: {u}" for u in css_external_urls(css.read_text(errors="replace"))]
+    assert not offenders, "external url()/@import in CSS:\n" + "\n".join(offenders)
+
+
+def test_every_local_load_exists(pages):
+    missing = []
+    for page in pages:
+        parser = LoadCollector()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for tag, url in parser.loads:
+            if EXTERNAL.match(url) or url.startswith(("data:", "#")):
+                continue
+            target = (page.parent / url.split("?")[0].split("#")[0]).resolve()
+            if not target.exists():
+                missing.append(f"{page.relative_to(HTML)}: <{tag}> {url}")
+    assert not missing, "missing local files:\n" + "\n".join(missing)
+
+
+def test_mathjax_is_served_locally():
+    assert (HTML / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    fonts = list((HTML / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+    assert len(fonts) > 10
+
+
+def test_pages_are_within_the_size_budget(pages):
+    too_big = {p.name: p.stat().st_size for p in pages if p.stat().st_size > MAX_PAGE_BYTES}
+    assert not too_big, f"pages over {MAX_PAGE_BYTES} bytes: {too_big}"
+
+
+@pytest.mark.parametrize("chapter", chapter_files())
+def test_chapter_page_has_scrubbers_and_hidden_solutions(chapter):
+    page = HTML / f"{chapter}.html"
+    if not page.is_file():
+        pytest.fail(f"{page} was not built: run `make book`")
+    text = page.read_text(encoding="utf-8")
+    # every explore() figure became a static scrubber with its frames embedded, no widget view
+    blobs = re.findall(r'class="dls-explore-data">(.*?)</script>', text, re.S)
+    assert blobs, f"{chapter}: no explore() scrubber on the page"
+    for blob in blobs:
+        frames = json.loads(blob.replace("<\\/", "</"))["frames"]
+        assert len(frames) >= 2
+        assert all(v.startswith("data:image/png;base64,") for v in frames.values())
+    assert "widget-view+json" not in text and "widget-state+json" not in text
+    # solution cells are collapsed behind a toggle (MyST-NB's hide-input tag)
+    solutions = re.findall(r'<div class="cell tag_hide-input[^"]*"', text)
+    n_solutions = (ROOT / f"{chapter}.md").read_text(encoding="utf-8").count("### BEGIN SOLUTION")
+    assert n_solutions >= 1
+    assert len(solutions) >= n_solutions, f"{chapter}: {n_solutions} solutions but {len(solutions)} hidden cells"
+    for match in re.finditer(r"BEGIN SOLUTION", text):
+        before = text[: match.start()]
+        cell_start = max(before.rfind('<div class="cell '), before.rfind('<div class="cell tag_'))
+        assert before.rfind('<div class="cell tag_hide-input') == cell_start, f"{chapter}: a visible solution"
