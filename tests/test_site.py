@@ -11,6 +11,7 @@ import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import yaml
@@ -42,8 +43,18 @@ def pages() -> list[Path]:
 class LoadCollector(HTMLParser):
     """Collect every URL that a browser would fetch on its own while rendering the page."""
 
-    FETCHING_LINK_RELS = {"stylesheet", "preload", "modulepreload", "icon", "shortcut", "apple-touch-icon",
-                          "manifest", "prefetch", "preconnect", "dns-prefetch"}
+    FETCHING_LINK_RELS: ClassVar[set[str]] = {
+        "stylesheet",
+        "preload",
+        "modulepreload",
+        "icon",
+        "shortcut",
+        "apple-touch-icon",
+        "manifest",
+        "prefetch",
+        "preconnect",
+        "dns-prefetch",
+    }
 
     def __init__(self):
         super().__init__()
@@ -95,7 +106,9 @@ def test_no_page_loads_anything_from_another_host(pages):
         parser = LoadCollector()
         parser.feed(page.read_text(encoding="utf-8"))
         offenders += [f"{page.relative_to(HTML)}: <{tag}> {url}" for tag, url in parser.loads if EXTERNAL.match(url)]
-        offenders += [f"{page.relative_to(HTML)}: style {u}" for s in parser.inline_styles for u in css_external_urls(s)]
+        offenders += [
+            f"{page.relative_to(HTML)}: style {u}" for s in parser.inline_styles for u in css_external_urls(s)
+        ]
     assert not offenders, "external loads:\n" + "\n".join(offenders)
 
 
@@ -144,7 +157,8 @@ def test_chapter_page_has_scrubbers_and_hidden_solutions(chapter):
         frames = json.loads(blob.replace("<\\/", "</"))["frames"]
         assert len(frames) >= 2
         assert all(v.startswith("data:image/png;base64,") for v in frames.values())
-    assert "widget-view+json" not in text and "widget-state+json" not in text
+    assert "widget-view+json" not in text
+    assert "widget-state+json" not in text
     # solution cells are collapsed behind a toggle (MyST-NB's hide-input tag)
     solutions = re.findall(r'<div class="cell tag_hide-input[^"]*"', text)
     n_solutions = (ROOT / f"{chapter}.md").read_text(encoding="utf-8").count("### BEGIN SOLUTION")

@@ -1,0 +1,102 @@
+"""The project's set-up files agree with each other (a newcomer runs exactly what the README says)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def requirement_name(req: str) -> str:
+    return canonical(re.split(r"[\s<>=!~;\[]", req.strip(), maxsplit=1)[0])
+
+
+def pinned(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "==" in line and not line.startswith("-"):
+            name, version = line.split("==", 1)
+            pins[canonical(name)] = version.strip()
+    return pins
+
+
+def direct_dependencies() -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    reqs = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        reqs += extra
+    return {requirement_name(r) for r in reqs} - {"dlscratch"}
+
+
+def conda_pip_requirements() -> list[str]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict) and "pip" in dep:
+            return dep["pip"]
+    raise AssertionError("environment.yml has no pip: section")
+
+
+def test_constraints_pin_every_direct_dependency():
+    pins = pinned(ROOT / "constraints.txt")
+    missing = sorted(direct_dependencies() - set(pins))
+    assert not missing, f"constraints.txt does not pin: {missing}"
+    assert pins["torch"] == "2.13.0", "torch must stay the CPU build that lies on this machine's disk"
+
+
+def test_environment_yml_matches_pyproject_and_constraints():
+    pins = pinned(ROOT / "constraints.txt")
+    reqs = [r for r in conda_pip_requirements() if not r.startswith("-")]
+    env_pins = {}
+    for r in reqs:
+        assert "==" in r, f"environment.yml: {r!r} is not pinned with =="
+        name, version = r.split("==", 1)
+        env_pins[canonical(name)] = version
+    assert set(env_pins) == direct_dependencies(), (
+        f"only in environment.yml: {sorted(set(env_pins) - direct_dependencies())}; "
+        f"only in pyproject.toml: {sorted(direct_dependencies() - set(env_pins))}"
+    )
+    drift = {n: (v, pins.get(n)) for n, v in env_pins.items() if pins.get(n) != v}
+    assert not drift, f"environment.yml vs constraints.txt (name: (env, constraints)): {drift}"
+    assert "-e ." in conda_pip_requirements()
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    assert "python=3.11" in env["dependencies"]
+
+
+def test_makefile_installs_through_the_constraints_file():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    installs = [line for line in makefile.splitlines() if "pip install" in line]
+    assert installs
+    assert all("-c constraints.txt" in line for line in installs), installs
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    for command in ("make lab", "make test", "make book"):
+        assert f"`{command}`" in readme or f"\n{command}" in readme, f"README does not show {command}"
+    assert re.search(r"^\s*make test\b", ci, re.M), ".ci/run must call `make test`"
+    assert "chromium" in ci
+
+
+def test_readme_lists_every_chapter_of_the_toc():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text(encoding="utf-8"))
+    chapters = [c["file"] for p in toc["parts"] for c in p["chapters"] if c["file"].startswith("chapters/")]
+    assert chapters
+    for chapter in chapters:
+        assert Path(chapter).name in readme, f"README's chapter list lacks {chapter}"
+        assert (ROOT / f"{chapter}.md").is_file()
+
+
+def test_no_notebook_outputs_or_paired_ipynb_are_committed():
+    gitignore = (ROOT / ".gitignore").read_text(encoding="utf-8")
+    assert "chapters/*.ipynb" in gitignore
