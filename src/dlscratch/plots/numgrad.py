@@ -1,0 +1,239 @@
+"""Figures of chapter 4, numerical differentiation (``chapters/04_numerical_gradient.md``).
+
+Every function has the ``plot(fig, **params)`` signature of
+:func:`dlscratch.widgets.explore`. The contour grids are computed once, at
+import, so that a redraw only draws (well under 100 ms).
+"""
+
+from __future__ import annotations
+
+import math
+
+import contourpy
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.ticker import NullLocator
+
+from ..numgrad import gradient_descent
+
+__all__ = [
+    "BOWLS",
+    "SCALAR_FUNCTIONS",
+    "best_step",
+    "directional_derivatives",
+    "plot_descent",
+    "plot_directional",
+    "plot_secant",
+    "plot_step_error",
+    "smoothing_points",
+    "step_errors",
+]
+
+#: name -> (f, f') for the scalar figures; each f works on floats and float arrays.
+SCALAR_FUNCTIONS = {
+    "sin": (np.sin, np.cos),
+    "exp": (np.exp, np.exp),
+    "x³ − 2x": (lambda x: x**3 - 2 * x, lambda x: 3 * x**2 - 2),
+}
+
+
+def _few_log_ticks(axis, exponents) -> None:
+    """Fixed decades as major ticks and no minor ticks: log axes otherwise dominate the redraw time."""
+    axis.set_ticks([10.0**e for e in exponents])
+    axis.set_minor_locator(NullLocator())
+
+
+def _check_name(name, options, what="name"):
+    if name not in options:
+        raise ValueError(f"{what} must be one of {list(options)}, got {name!r}")
+
+
+# ----------------------------------------------------------------------------- secant vs tangent
+
+
+def plot_secant(fig, h: float = 0.5, name: str = "sin", x0: float = 1.0):
+    """The tangent at ``x0`` and the forward and central secants of step ``h``.
+
+    Left: ``f`` near ``x0`` with the three lines. Right: the slopes as bars
+    against the true ``f'(x0)``, with their errors in the legend.
+    """
+    _check_name(name, SCALAR_FUNCTIONS)
+    f, df = SCALAR_FUNCTIONS[name]
+    slope = float(df(x0))
+    forward = (f(x0 + h) - f(x0)) / h
+    central = (f(x0 + h) - f(x0 - h)) / (2 * h)
+    x = np.linspace(x0 - 2.2, x0 + 2.2, 300)
+    ax, ax_bar = fig.subplots(1, 2, width_ratios=(2.2, 1))
+    ax.plot(x, f(x), color="k", lw=1.5, label="f(x)")
+    ax.plot(x, f(x0) + slope * (x - x0), color="C2", label=f"tangent, slope {slope:.4f}")
+    ax.plot(x, f(x0) + forward * (x - x0), "--", color="C0", label=f"forward secant, slope {forward:.4f}")
+    ax.plot(x, f(x0 - h) + central * (x - x0 + h), "--", color="C1", label=f"central secant, slope {central:.4f}")
+    ax.plot([x0], [f(x0)], "o", color="k")
+    ax.plot([x0 + h], [f(x0 + h)], "o", color="C0")
+    ax.plot([x0 - h, x0 + h], [f(x0 - h), f(x0 + h)], "o", color="C1", mfc="none")
+    y = f(x)
+    pad = 0.15 * (y.max() - y.min())
+    ax.set(xlabel="x", ylabel="f(x)", ylim=(y.min() - pad, y.max() + pad), title=f"f(x) = {name}, x0 = {x0:g}")
+    ax.legend(loc="best", fontsize=8)
+    errors = [abs(forward - slope), abs(central - slope)]
+    ax_bar.bar(["forward", "central"], errors, color=["C0", "C1"])
+    ax_bar.set(ylabel="|slope − f'(x0)|", title=f"error at h = {h:g}", ylim=(0, max(errors) * 1.2 + 1e-12))
+
+
+# ----------------------------------------------------------------------------- error against step size
+
+
+def step_errors(name: str, x0, hs) -> tuple[np.ndarray, np.ndarray]:
+    """Absolute errors of the forward and central differences of ``SCALAR_FUNCTIONS[name]``.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`SCALAR_FUNCTIONS`.
+    x0 : float or (P,) array_like
+        The point, or several points: the errors are then averaged over them,
+        which smooths the rounding noise without moving the trend.
+    hs : (K,) array_like
+        Steps, all ``> 0``.
+
+    Returns
+    -------
+    forward, central : (K,) ndarray
+        Mean ``|forward difference − f'(x0)|`` and ``|central difference − f'(x0)|`` in float64.
+    """
+    _check_name(name, SCALAR_FUNCTIONS)
+    hs = np.asarray(hs, dtype=np.float64)
+    if hs.ndim != 1 or not np.all(hs > 0):
+        raise ValueError(f"hs must be a 1-D array of positive steps, got shape {hs.shape}")
+    points = np.asarray(x0, dtype=np.float64)
+    if points.ndim > 1:
+        raise ValueError(f"x0 must be a number or a 1-D array of points, got shape {points.shape}")
+    f, df = SCALAR_FUNCTIONS[name]
+    x = points.reshape(-1, 1)  # (P, 1), broadcast against hs (K,)
+    exact = df(x)  # (P, 1)
+    forward = np.abs((f(x + hs) - f(x)) / hs - exact)  # (P, K)
+    central = np.abs((f(x + hs) - f(x - hs)) / (2 * hs) - exact)  # (P, K)
+    return forward.mean(axis=0), central.mean(axis=0)
+
+
+def best_step(hs, errors) -> float:
+    """The step ``h`` of ``hs`` with the smallest error (first one on ties)."""
+    return float(np.asarray(hs)[int(np.argmin(errors))])
+
+
+_HS = np.logspace(-15, 0, 301)  # 20 steps per decade
+
+
+def smoothing_points(x0: float) -> np.ndarray:
+    """The 41 points ``x0 ± 0.2`` over which :func:`plot_step_error` averages its errors."""
+    return np.linspace(x0 - 0.2, x0 + 0.2, 41)
+
+
+def plot_step_error(fig, name: str = "exp", x0: float = 1.0):
+    """Forward and central errors against ``h`` (log-log), averaged over ``x0 ± 0.2``, with an ε/h guide."""
+    forward, central = step_errors(name, smoothing_points(x0), _HS)
+    eps = np.finfo(np.float64).eps
+    ax = fig.subplots()
+    ax.loglog(_HS, np.maximum(forward, 1e-18), color="C0", lw=1.2, label="forward (f(x+h) − f(x)) / h")
+    ax.loglog(_HS, np.maximum(central, 1e-18), color="C1", lw=1.2, label="central (f(x+h) − f(x−h)) / 2h")
+    ax.loglog(_HS, eps / _HS, ":", color="0.4", lw=1.2, label="rounding ~ ε / h")
+    for hs_best, color, text in ((math.sqrt(eps), "C0", "ε^(1/2)"), (eps ** (1 / 3), "C1", "ε^(1/3)")):
+        ax.axvline(hs_best, color=color, lw=0.8, ls="--")
+        ax.text(hs_best, 1e-16, f" {text}", color=color, fontsize=9)
+    for errors, color in ((forward, "C0"), (central, "C1")):
+        ax.plot([best_step(_HS, errors)], [errors.min()], "o", color=color)
+    ax.set(
+        xlabel="step h",
+        ylabel="|estimate − f'(x0)|",
+        ylim=(1e-17, 1e2),
+        title=f"error of the difference quotients of {name}, mean over x0 = {x0:g} ± 0.2",
+    )
+    _few_log_ticks(ax.xaxis, range(-15, 1, 3))
+    _few_log_ticks(ax.yaxis, range(-16, 2, 4))
+    ax.legend(loc="upper center", fontsize=8)
+
+
+# ----------------------------------------------------------------------------- functions of two variables
+
+#: name -> (f, grad) for the two-variable figures; f takes a (2,) array or a (2, ...) stack of grids.
+BOWLS = {
+    "x0² + x1²": (lambda x: x[0] ** 2 + x[1] ** 2, lambda x: np.array([2 * x[0], 2 * x[1]])),
+    "0.1·x0² + x1²": (lambda x: 0.1 * x[0] ** 2 + x[1] ** 2, lambda x: np.array([0.2 * x[0], 2 * x[1]])),
+}
+
+_LIM = 5.0
+_AXIS = np.linspace(-_LIM, _LIM, 161)
+_GRID = np.stack(np.meshgrid(_AXIS, _AXIS))  # (2, 161, 161): x0 varies along columns
+_LEVELS = np.array([0.05, 0.2, 0.5, 1, 2, 4, 7, 11, 16, 22, 30, 40])
+
+
+def _contour_lines(f) -> list[np.ndarray]:
+    """The level curves of ``f`` on the grid, as (M, 2) polylines: traced once, drawn on every redraw."""
+    generator = contourpy.contour_generator(_AXIS, _AXIS, f(_GRID))  # f(_GRID): (161, 161)
+    return [line for level in _LEVELS for line in generator.lines(level)]
+
+
+_CONTOURS = {name: _contour_lines(f) for name, (f, _) in BOWLS.items()}  # computed once, at import
+
+
+def _contours(ax, name):
+    ax.add_collection(LineCollection(_CONTOURS[name], colors="0.6", linewidths=0.8))
+    ax.set(xlim=(-_LIM, _LIM), ylim=(-_LIM, _LIM), xlabel="x0", ylabel="x1", aspect="equal")
+    ax.plot([0], [0], "+", color="k", ms=10)
+
+
+def plot_descent(fig, lr: float = 0.1, name: str = "x0² + x1²", num_steps: int = 20, x0: tuple = (-3.0, 4.0)):
+    """Gradient-descent path from ``x0`` on a contour plot (left) and ``f`` against the step (right)."""
+    _check_name(name, BOWLS)
+    f, grad = BOWLS[name]
+    path = gradient_descent(f, np.asarray(x0, dtype=float), lr=lr, num_steps=int(num_steps), grad=grad)
+    values = np.array([f(p) for p in path])  # (num_steps + 1,)
+    ax, ax_loss = fig.subplots(1, 2, width_ratios=(1, 1.3))
+    _contours(ax, name)
+    shown = np.clip(path, -1.5 * _LIM, 1.5 * _LIM)  # a diverging path leaves the box; clip the drawing only
+    ax.plot(shown[:, 0], shown[:, 1], "o-", color="C3", ms=3, lw=1.2)
+    ax.plot(*shown[0], "s", color="C3", ms=6)
+    ax.set_title(f"lr = {lr:g}: {num_steps} steps")
+    ax_loss.semilogy(np.arange(len(values)), np.maximum(values, 1e-30), "o-", color="C3", ms=3)
+    ax_loss.xaxis.get_major_locator().set_params(integer=True)
+    _few_log_ticks(ax_loss.yaxis, range(-12, 9, 4))
+    ax_loss.set(xlabel="step k", ylabel="f(x_k)", ylim=(1e-12, 1e8), title=f"f = {name}, final f = {values[-1]:.2e}")
+
+
+def directional_derivatives(grad, thetas) -> np.ndarray:
+    """``D_u f = ∇f · u`` for the unit vectors ``u = (cos θ, sin θ)``; ``grad`` is a (2,) array."""
+    grad = np.asarray(grad, dtype=float)
+    thetas = np.asarray(thetas, dtype=float)
+    units = np.stack([np.cos(thetas), np.sin(thetas)], axis=-1)  # (..., 2)
+    return units @ grad
+
+
+def plot_directional(fig, angle: float = 0.0, name: str = "0.1·x0² + x1²", point: tuple = (-3.0, 1.0)):
+    """A direction ``u`` at ``angle`` degrees at ``point``, and ``D_u f`` against the angle.
+
+    Left: contours, the gradient (red) and ``u`` (blue). Right: ``D_u f(θ) = |∇f| cos(θ − θ_∇)``
+    over all directions, largest along the gradient.
+    """
+    _check_name(name, BOWLS)
+    _, grad_fn = BOWLS[name]
+    p = np.asarray(point, dtype=float)
+    g = grad_fn(p)
+    theta = math.radians(angle)
+    u = np.array([math.cos(theta), math.sin(theta)])
+    ax, ax_d = fig.subplots(1, 2, width_ratios=(1, 1.3))
+    _contours(ax, name)
+    scale = 2.0 / max(np.linalg.norm(g), 1e-12)
+    ax.annotate("", p + scale * g, p, arrowprops={"arrowstyle": "->", "color": "C3", "lw": 2})
+    ax.annotate("", p + 2.0 * u, p, arrowprops={"arrowstyle": "->", "color": "C0", "lw": 2})
+    ax.plot(*p, "o", color="k")
+    ax.set_title("∇f (red, rescaled) and u (blue)")
+    degrees = np.linspace(-180, 180, 361)
+    d = directional_derivatives(g, np.radians(degrees))
+    ax_d.plot(degrees, d, color="C0")
+    ax_d.axhline(np.linalg.norm(g), color="C3", ls="--", lw=1, label=f"|∇f| = {np.linalg.norm(g):.3f}")
+    ax_d.axhline(0, color="k", lw=0.6)
+    ax_d.plot([angle], [u @ g], "o", color="C0", label=f"D_u f = {u @ g:.3f}")
+    ax_d.set(
+        xlabel="direction θ of u (degrees)", ylabel="D_u f = ∇f · u", xlim=(-180, 180), xticks=range(-180, 181, 90)
+    )
+    ax_d.legend(loc="lower right", fontsize=8)
