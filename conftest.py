@@ -11,8 +11,6 @@ import os
 from pathlib import Path
 from unittest import mock
 
-import pytest
-
 # Inherited by every kernel that nbval starts: one fast render per explore() figure.
 os.environ["DLSCRATCH_EXPLORE"] = "single"
 
@@ -47,8 +45,3 @@ else:
             notebook = jupytext.read(self.path)
             with mock.patch.object(nbval.plugin.nbformat, "read", return_value=notebook):
                 return list(super().collect())
-
-
-@pytest.fixture(scope="session")
-def root() -> Path:
-    return ROOT

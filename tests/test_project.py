@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -100,3 +101,5 @@ def test_readme_lists_every_chapter_of_the_toc():
 def test_no_notebook_outputs_or_paired_ipynb_are_committed():
     gitignore = (ROOT / ".gitignore").read_text(encoding="utf-8")
     assert "chapters/*.ipynb" in gitignore
+    tracked = subprocess.run(["git", "ls-files", "*.ipynb"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert tracked.stdout.split() == [], f"committed notebooks (the .md files are the sources): {tracked.stdout}"
