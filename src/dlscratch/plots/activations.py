@@ -16,37 +16,56 @@ ACTIVATIONS = {
 }
 
 
+def _jump_at_zero(x, y):
+    """``x, y`` with a NaN between the last ``x <= 0`` and the first ``x > 0``: the step's jump stays a gap."""
+    k = int(np.searchsorted(x, 0.0, side="right"))
+    return np.insert(x, k, np.nan), np.insert(y, k, np.nan)
+
+
 def plot_activation(fig, name: str = "sigmoid", x_max: float = 6.0, negative_slope: float = 0.1, n: int = 801):
     """Draw activation ``name`` (left) and its derivative (right) on ``[-x_max, x_max]``.
 
     The derivative panel shades where it is below 0.01: the saturated region,
-    where almost no gradient flows back.
+    where almost no gradient flows back. Returns the updater for
+    :func:`~dlscratch.widgets.explore` (``n`` is fixed when the figure is built).
     """
-    if name not in ACTIVATIONS:
-        raise ValueError(f"name must be one of {sorted(ACTIVATIONS)}, got {name!r}")
-    f, df = ACTIVATIONS[name]
-    x = np.linspace(-x_max, x_max, n)
-    y, dy = f(x, negative_slope), df(x, negative_slope)
     ax_f, ax_d = fig.subplots(1, 2, sharex=True)
-    if name == "step":  # draw the jump as a jump, not as a steep line
-        ax_f.plot(x[x <= 0], y[x <= 0], color="C0")
-        ax_f.plot(x[x > 0], y[x > 0], color="C0", label="f(x)")
-        ax_f.plot([0], [0], "o", color="C0")
-        ax_f.plot([0], [1], "o", mfc="white", color="C0")
-    else:
-        ax_f.plot(x, y, color="C0", label="f(x)")
-    ax_f.set(title=f"{name}(x)", xlabel="x", ylabel="f(x)")
-    ax_d.plot(x, dy, color="C1", label="f'(x)")
-    saturated = np.abs(dy) < 0.01
-    ax_d.fill_between(
-        x, 0, 1, where=saturated, color="0.5", alpha=0.15, transform=ax_d.get_xaxis_transform(), label="|f'(x)| < 0.01"
+    (line_f,) = ax_f.plot([], [], color="C0", label="f(x)")
+    (closed,) = ax_f.plot([0], [0], "o", color="C0")  # the step's value at 0 ...
+    (opened,) = ax_f.plot([0], [1], "o", mfc="white", color="C0")  # ... and the limit from the right
+    (line_d,) = ax_d.plot([], [], color="C1", label="f'(x)")
+    shade = ax_d.fill_between(
+        [0, 1], 0, 1, color="0.5", alpha=0.15, transform=ax_d.get_xaxis_transform(), label="|f'(x)| < 0.01"
     )
-    ax_d.set(title=f"derivative {name}'(x)", xlabel="x", ylabel="f'(x)")
-    ax_d.set_ylim(-0.05, max(1.1, float(np.nanmax(dy)) * 1.1))
-    ax_d.legend(loc="upper left")
     for ax in (ax_f, ax_d):
         ax.axhline(0, color="k", lw=0.6)
         ax.axvline(0, color="k", lw=0.6)
+    ax_f.set(xlabel="x", ylabel="f(x)")
+    ax_d.set(xlabel="x", ylabel="f'(x)")
+    ax_d.legend(handles=[line_d, shade], loc="upper left")
+
+    def update(name=name, x_max=x_max, negative_slope=negative_slope):
+        if name not in ACTIVATIONS:
+            raise ValueError(f"name must be one of {sorted(ACTIVATIONS)}, got {name!r}")
+        f, df = ACTIVATIONS[name]
+        x = np.linspace(-x_max, x_max, n)
+        y, dy = f(x, negative_slope), df(x, negative_slope)
+        is_step = name == "step"
+        line_f.set_data(*(_jump_at_zero(x, y) if is_step else (x, y)))  # draw the jump as a jump
+        closed.set_visible(is_step)
+        opened.set_visible(is_step)
+        line_d.set_data(x, dy)
+        shade.set_data(x, 0, 1, where=np.abs(dy) < 0.01)
+        ax_f.set_xlim(-1.05 * x_max, 1.05 * x_max)
+        low, high = float(np.nanmin(y)), float(np.nanmax(y))
+        pad = 0.05 * max(high - low, 1.0)
+        ax_f.set_ylim(min(low, 0.0) - pad, max(high, 0.0) + pad)
+        ax_f.set_title(f"{name}(x)")
+        ax_d.set_title(f"derivative {name}'(x)")
+        ax_d.set_ylim(-0.05, max(1.1, float(np.nanmax(dy)) * 1.1))
+
+    update(name, x_max, negative_slope)
+    return update
 
 
 def chain_gradients(name: str, weight: float, depth: int, x0: float = 0.5, negative_slope: float = 0.01):
@@ -67,17 +86,21 @@ def chain_gradients(name: str, weight: float, depth: int, x0: float = 0.5, negat
 
 
 def plot_vanishing(fig, weight: float = 1.0, depth: int = 20, x0: float = 0.5):
-    """|d a_L / d a_0| against depth L for sigmoid, tanh and ReLU chains (log scale)."""
+    """|d a_L / d a_0| against depth L for sigmoid, tanh and ReLU chains (log scale); returns the updater."""
     ax = fig.subplots()
-    layers = np.arange(depth + 1)
-    for name, color in (("sigmoid", "C0"), ("tanh", "C2"), ("relu", "C3")):
-        g = chain_gradients(name, weight, depth, x0)
-        ax.semilogy(layers, np.maximum(g, 1e-30), "o-", ms=3, color=color, label=name)
-    ax.semilogy(layers, 0.25**layers, "k--", lw=1, label="0.25^L (sigmoid's best case, w = 1)")
-    ax.set(
-        xlabel="depth L (number of layers)",
-        ylabel="|d a_L / d a_0|",
-        ylim=(1e-30, 1e6),
-        title=f"gradient through a chain a_(k+1) = f(w·a_k), w = {weight:g}, a_0 = {x0:g}",
-    )
+    names = (("sigmoid", "C0"), ("tanh", "C2"), ("relu", "C3"))
+    lines = {name: ax.semilogy([], [], "o-", ms=3, color=color, label=name)[0] for name, color in names}
+    (guide,) = ax.semilogy([], [], "k--", lw=1, label="0.25^L (sigmoid's best case, w = 1)")
+    ax.set(xlabel="depth L (number of layers)", ylabel="|d a_L / d a_0|", ylim=(1e-30, 1e6))
     ax.legend(loc="lower left")
+
+    def update(weight=weight, depth=depth, x0=x0):
+        layers = np.arange(depth + 1)
+        for name, line in lines.items():
+            line.set_data(layers, np.maximum(chain_gradients(name, weight, depth, x0), 1e-30))
+        guide.set_data(layers, 0.25**layers)
+        ax.set_xlim(-0.05 * depth, 1.05 * depth)
+        ax.set_title(f"gradient through a chain a_(k+1) = f(w·a_k), w = {weight:g}, a_0 = {x0:g}")
+
+    update(weight, depth, x0)
+    return update

@@ -123,28 +123,50 @@ def plot_loss_vs_logit(
 
     The stable cross-entropy is drawn in grey in both panels for reference; a
     dotted line marks the logit ``z* = log(y / (1 - y))`` where ``σ(z*) = y``.
+    Returns the updater for :func:`~dlscratch.widgets.explore`.
     """
-    eps = 10.0**log10_eps
-    z = np.linspace(-z_max, z_max, n)
-    value, slope = loss_curve(loss, z, target, eps)
     ax_loss, ax_grad = fig.subplots(1, 2, sharex=True)
-    if loss != "cross-entropy":
-        ref_value, ref_slope = loss_curve("cross-entropy", z, target)
-        ax_loss.plot(z, ref_value, color="0.6", lw=1.2, label="cross-entropy (reference)")
-        ax_grad.plot(z, ref_slope, color="0.6", lw=1.2, label="cross-entropy (reference)")
-    ax_loss.plot(z, value, color="C0", label=loss)
-    ax_grad.plot(z, slope, color="C1", label=f"dL/dz, {loss}")
-    if 0 < target < 1:
-        z_star = float(np.log(target / (1 - target)))
-        for ax in (ax_loss, ax_grad):
-            ax.axvline(z_star, color="C2", ls=":", lw=1.5, label="σ(z) = y" if ax is ax_loss else None)
-    eps_note = f", ε = 1e{log10_eps:g}" if loss == "two-stage (clipped)" else ""
-    ax_loss.set(title=f"loss, target y = {target:g}{eps_note}", xlabel="logit z", ylabel="loss L(z)")
-    ax_loss.set_ylim(-0.05 * max(1.0, float(value.max())), 1.1 * max(1.0, float(value.max())))
-    ax_grad.set(title="slope dL/dz (sent back by backprop)", xlabel="logit z", ylabel="dL/dz")
-    ax_grad.set_ylim(-1.1, 1.1)
-    ax_loss.legend(loc="upper center", fontsize=9)
-    ax_grad.legend(loc="upper left", fontsize=9)
+    reference = "cross-entropy (reference)"
+    (ref_value,) = ax_loss.plot([], [], color="0.6", lw=1.2, label=reference)
+    (ref_slope,) = ax_grad.plot([], [], color="0.6", lw=1.2, label=reference)
+    (value_line,) = ax_loss.plot([], [], color="C0")
+    (slope_line,) = ax_grad.plot([], [], color="C1")
+    z_star_lines = [ax.axvline(0.0, color="C2", ls=":", lw=1.5) for ax in (ax_loss, ax_grad)]
+    z_star_lines[0].set_label("σ(z) = y")
     for ax in (ax_loss, ax_grad):
         ax.axhline(0, color="k", lw=0.6)
         ax.axvline(0, color="k", lw=0.6)
+    ax_loss.set(xlabel="logit z", ylabel="loss L(z)")
+    ax_grad.set(title="slope dL/dz (sent back by backprop)", xlabel="logit z", ylabel="dL/dz", ylim=(-1.1, 1.1))
+
+    def update(loss=loss, target=target, log10_eps=log10_eps, z_max=z_max):
+        eps = 10.0**log10_eps
+        z = np.linspace(-z_max, z_max, n)
+        value, slope = loss_curve(loss, z, target, eps)
+        show_reference = loss != "cross-entropy"
+        if show_reference:
+            ref = loss_curve("cross-entropy", z, target)
+            ref_value.set_data(z, ref[0])
+            ref_slope.set_data(z, ref[1])
+        ref_value.set_visible(show_reference)
+        ref_slope.set_visible(show_reference)
+        value_line.set_data(z, value)
+        value_line.set_label(loss)
+        slope_line.set_data(z, slope)
+        slope_line.set_label(f"dL/dz, {loss}")
+        inside = 0 < target < 1
+        for line in z_star_lines:
+            line.set_visible(inside)
+            if inside:
+                line.set_xdata([float(np.log(target / (1 - target)))] * 2)
+        eps_note = f", ε = 1e{log10_eps:g}" if loss == "two-stage (clipped)" else ""
+        ax_loss.set_title(f"loss, target y = {target:g}{eps_note}")
+        top = max(1.0, float(value.max()))
+        ax_loss.set_ylim(-0.05 * top, 1.1 * top)
+        ax_loss.set_xlim(-1.05 * z_max, 1.05 * z_max)
+        for ax, loc in ((ax_loss, "upper center"), (ax_grad, "upper left")):
+            handles = [line for line in ax.get_lines() if line.get_visible() and not line.get_label().startswith("_")]
+            ax.legend(handles=handles, loc=loc, fontsize=9)
+
+    update(loss, target, log10_eps, z_max)
+    return update

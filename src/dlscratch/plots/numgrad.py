@@ -55,29 +55,50 @@ def plot_secant(fig, h: float = 0.5, name: str = "sin", x0: float = 1.0):
     """The tangent at ``x0`` and the forward and central secants of step ``h``.
 
     Left: ``f`` near ``x0`` with the three lines. Right: the slopes as bars
-    against the true ``f'(x0)``, with their errors in the legend.
+    against the true ``f'(x0)``, with their errors in the legend. Returns the
+    updater for :func:`~dlscratch.widgets.explore`.
     """
-    _check_name(name, SCALAR_FUNCTIONS)
-    f, df = SCALAR_FUNCTIONS[name]
-    slope = float(df(x0))
-    forward = (f(x0 + h) - f(x0)) / h
-    central = (f(x0 + h) - f(x0 - h)) / (2 * h)
-    x = np.linspace(x0 - 2.2, x0 + 2.2, 300)
     ax, ax_bar = fig.subplots(1, 2, width_ratios=(2.2, 1))
-    ax.plot(x, f(x), color="k", lw=1.5, label="f(x)")
-    ax.plot(x, f(x0) + slope * (x - x0), color="C2", label=f"tangent, slope {slope:.4f}")
-    ax.plot(x, f(x0) + forward * (x - x0), "--", color="C0", label=f"forward secant, slope {forward:.4f}")
-    ax.plot(x, f(x0 - h) + central * (x - x0 + h), "--", color="C1", label=f"central secant, slope {central:.4f}")
-    ax.plot([x0], [f(x0)], "o", color="k")
-    ax.plot([x0 + h], [f(x0 + h)], "o", color="C0")
-    ax.plot([x0 - h, x0 + h], [f(x0 - h), f(x0 + h)], "o", color="C1", mfc="none")
-    y = f(x)
-    pad = 0.15 * (y.max() - y.min())
-    ax.set(xlabel="x", ylabel="f(x)", ylim=(y.min() - pad, y.max() + pad), title=f"f(x) = {name}, x0 = {x0:g}")
-    ax.legend(loc="best", fontsize=8)
-    errors = [abs(forward - slope), abs(central - slope)]
-    ax_bar.bar(["forward", "central"], errors, color=["C0", "C1"])
-    ax_bar.set(ylabel="|slope − f'(x0)|", title=f"error at h = {h:g}", ylim=(0, max(errors) * 1.2 + 1e-12))
+    (curve,) = ax.plot([], [], color="k", lw=1.5, label="f(x)")
+    (tangent,) = ax.plot([], [], color="C2")
+    (forward_line,) = ax.plot([], [], "--", color="C0")
+    (central_line,) = ax.plot([], [], "--", color="C1")
+    (at_x0,) = ax.plot([], [], "o", color="k")
+    (forward_point,) = ax.plot([], [], "o", color="C0")
+    (central_points,) = ax.plot([], [], "o", color="C1", mfc="none")
+    bars = ax_bar.bar(["forward", "central"], [0.0, 0.0], color=["C0", "C1"])
+    ax.set(xlabel="x", ylabel="f(x)")
+    ax_bar.set(ylabel="|slope − f'(x0)|")
+
+    def update(h=h, name=name, x0=x0):
+        _check_name(name, SCALAR_FUNCTIONS)
+        f, df = SCALAR_FUNCTIONS[name]
+        slope = float(df(x0))
+        forward = (f(x0 + h) - f(x0)) / h
+        central = (f(x0 + h) - f(x0 - h)) / (2 * h)
+        x = np.linspace(x0 - 2.2, x0 + 2.2, 300)
+        y = f(x)
+        curve.set_data(x, y)
+        tangent.set_data(x, f(x0) + slope * (x - x0))
+        tangent.set_label(f"tangent, slope {slope:.4f}")
+        forward_line.set_data(x, f(x0) + forward * (x - x0))
+        forward_line.set_label(f"forward secant, slope {forward:.4f}")
+        central_line.set_data(x, f(x0 - h) + central * (x - x0 + h))
+        central_line.set_label(f"central secant, slope {central:.4f}")
+        at_x0.set_data([x0], [f(x0)])
+        forward_point.set_data([x0 + h], [f(x0 + h)])
+        central_points.set_data([x0 - h, x0 + h], [f(x0 - h), f(x0 + h)])
+        pad = 0.15 * (y.max() - y.min())
+        ax.set(xlim=(x[0] - 0.22, x[-1] + 0.22), ylim=(y.min() - pad, y.max() + pad))
+        ax.set_title(f"f(x) = {name}, x0 = {x0:g}")
+        ax.legend(handles=[curve, tangent, forward_line, central_line], loc="best", fontsize=8)
+        errors = [abs(forward - slope), abs(central - slope)]
+        for bar, error in zip(bars, errors, strict=True):
+            bar.set_height(error)
+        ax_bar.set(title=f"error at h = {h:g}", ylim=(0, max(errors) * 1.2 + 1e-12))
+
+    update(h, name, x0)
+    return update
 
 
 # ----------------------------------------------------------------------------- error against step size
@@ -130,27 +151,35 @@ def smoothing_points(x0: float) -> np.ndarray:
 
 
 def plot_step_error(fig, name: str = "exp", x0: float = 1.0):
-    """Forward and central errors against ``h`` (log-log), averaged over ``x0 ± 0.2``, with an ε/h guide."""
-    forward, central = step_errors(name, smoothing_points(x0), _HS)
+    """Forward and central errors against ``h`` (log-log), averaged over ``x0 ± 0.2``, with an ε/h guide.
+
+    Returns the updater for :func:`~dlscratch.widgets.explore`.
+    """
     eps = np.finfo(np.float64).eps
     ax = fig.subplots()
-    ax.loglog(_HS, np.maximum(forward, 1e-18), color="C0", lw=1.2, label="forward (f(x+h) − f(x)) / h")
-    ax.loglog(_HS, np.maximum(central, 1e-18), color="C1", lw=1.2, label="central (f(x+h) − f(x−h)) / 2h")
+    (forward_line,) = ax.loglog([], [], color="C0", lw=1.2, label="forward (f(x+h) − f(x)) / h")
+    (central_line,) = ax.loglog([], [], color="C1", lw=1.2, label="central (f(x+h) − f(x−h)) / 2h")
     ax.loglog(_HS, eps / _HS, ":", color="0.4", lw=1.2, label="rounding ~ ε / h")
     for hs_best, color, text in ((math.sqrt(eps), "C0", "ε^(1/2)"), (eps ** (1 / 3), "C1", "ε^(1/3)")):
         ax.axvline(hs_best, color=color, lw=0.8, ls="--")
         ax.text(hs_best, 1e-16, f" {text}", color=color, fontsize=9)
-    for errors, color in ((forward, "C0"), (central, "C1")):
-        ax.plot([best_step(_HS, errors)], [errors.min()], "o", color=color)
-    ax.set(
-        xlabel="step h",
-        ylabel="|estimate − f'(x0)|",
-        ylim=(1e-17, 1e2),
-        title=f"error of the difference quotients of {name}, mean over x0 = {x0:g} ± 0.2",
-    )
+    (forward_best,) = ax.plot([], [], "o", color="C0")
+    (central_best,) = ax.plot([], [], "o", color="C1")
+    ax.set(xlabel="step h", ylabel="|estimate − f'(x0)|", xlim=(10**-15.75, 10**0.75), ylim=(1e-17, 1e2))
     _few_log_ticks(ax.xaxis, range(-15, 1, 3))
     _few_log_ticks(ax.yaxis, range(-16, 2, 4))
     ax.legend(loc="upper center", fontsize=8)
+
+    def update(name=name, x0=x0):
+        forward, central = step_errors(name, smoothing_points(x0), _HS)
+        forward_line.set_data(_HS, np.maximum(forward, 1e-18))
+        central_line.set_data(_HS, np.maximum(central, 1e-18))
+        forward_best.set_data([best_step(_HS, forward)], [forward.min()])
+        central_best.set_data([best_step(_HS, central)], [central.min()])
+        ax.set_title(f"error of the difference quotients of {name}, mean over x0 = {x0:g} ± 0.2")
+
+    update(name, x0)
+    return update
 
 
 # ----------------------------------------------------------------------------- functions of two variables
@@ -176,28 +205,44 @@ def _contour_lines(f) -> list[np.ndarray]:
 _CONTOURS = {name: _contour_lines(f) for name, (f, _) in BOWLS.items()}  # computed once, at import
 
 
-def _contours(ax, name):
-    ax.add_collection(LineCollection(_CONTOURS[name], colors="0.6", linewidths=0.8))
+def _contour_panel(ax) -> LineCollection:
+    """Axes for a two-variable function: its level curves (set by :func:`_set_contours`) and the minimum."""
+    lines = ax.add_collection(LineCollection([], colors="0.6", linewidths=0.8), autolim=False)
     ax.set(xlim=(-_LIM, _LIM), ylim=(-_LIM, _LIM), xlabel="x0", ylabel="x1", aspect="equal")
     ax.plot([0], [0], "+", color="k", ms=10)
+    return lines
 
 
 def plot_descent(fig, lr: float = 0.1, name: str = "x0² + x1²", num_steps: int = 20, x0: tuple = (-3.0, 4.0)):
-    """Gradient-descent path from ``x0`` on a contour plot (left) and ``f`` against the step (right)."""
-    _check_name(name, BOWLS)
-    f, grad = BOWLS[name]
-    path = gradient_descent(f, np.asarray(x0, dtype=float), lr=lr, num_steps=int(num_steps), grad=grad)
-    values = np.array([f(p) for p in path])  # (num_steps + 1,)
+    """Gradient-descent path from ``x0`` on a contour plot (left) and ``f`` against the step (right).
+
+    Returns the updater for :func:`~dlscratch.widgets.explore`.
+    """
     ax, ax_loss = fig.subplots(1, 2, width_ratios=(1, 1.3))
-    _contours(ax, name)
-    shown = np.clip(path, -1.5 * _LIM, 1.5 * _LIM)  # a diverging path leaves the box; clip the drawing only
-    ax.plot(shown[:, 0], shown[:, 1], "o-", color="C3", ms=3, lw=1.2)
-    ax.plot(*shown[0], "s", color="C3", ms=6)
-    ax.set_title(f"lr = {lr:g}: {num_steps} steps")
-    ax_loss.semilogy(np.arange(len(values)), np.maximum(values, 1e-30), "o-", color="C3", ms=3)
+    contours = _contour_panel(ax)
+    (path_line,) = ax.plot([], [], "o-", color="C3", ms=3, lw=1.2)
+    (start,) = ax.plot([], [], "s", color="C3", ms=6)
+    (values_line,) = ax_loss.semilogy([], [], "o-", color="C3", ms=3)
     ax_loss.xaxis.get_major_locator().set_params(integer=True)
     _few_log_ticks(ax_loss.yaxis, range(-12, 9, 4))
-    ax_loss.set(xlabel="step k", ylabel="f(x_k)", ylim=(1e-12, 1e8), title=f"f = {name}, final f = {values[-1]:.2e}")
+    ax_loss.set(xlabel="step k", ylabel="f(x_k)", ylim=(1e-12, 1e8))
+
+    def update(lr=lr, name=name, num_steps=num_steps, x0=x0):
+        _check_name(name, BOWLS)
+        f, grad = BOWLS[name]
+        path = gradient_descent(f, np.asarray(x0, dtype=float), lr=lr, num_steps=int(num_steps), grad=grad)
+        values = np.array([f(p) for p in path])  # (num_steps + 1,)
+        contours.set_segments(_CONTOURS[name])
+        shown = np.clip(path, -1.5 * _LIM, 1.5 * _LIM)  # a diverging path leaves the box; clip the drawing only
+        path_line.set_data(shown[:, 0], shown[:, 1])
+        start.set_data(shown[:1, 0], shown[:1, 1])
+        ax.set_title(f"lr = {lr:g}: {num_steps} steps")
+        values_line.set_data(np.arange(len(values)), np.maximum(values, 1e-30))
+        ax_loss.set_xlim(-0.05 * num_steps, 1.05 * num_steps)
+        ax_loss.set_title(f"f = {name}, final f = {values[-1]:.2e}")
+
+    update(lr, name, num_steps, x0)
+    return update
 
 
 def directional_derivatives(grad, thetas) -> np.ndarray:
@@ -212,28 +257,46 @@ def plot_directional(fig, angle: float = 0.0, name: str = "0.1·x0² + x1²", po
     """A direction ``u`` at ``angle`` degrees at ``point``, and ``D_u f`` against the angle.
 
     Left: contours, the gradient (red) and ``u`` (blue). Right: ``D_u f(θ) = |∇f| cos(θ − θ_∇)``
-    over all directions, largest along the gradient.
+    over all directions, largest along the gradient. Returns the updater for
+    :func:`~dlscratch.widgets.explore`.
     """
-    _check_name(name, BOWLS)
-    _, grad_fn = BOWLS[name]
-    p = np.asarray(point, dtype=float)
-    g = grad_fn(p)
-    theta = math.radians(angle)
-    u = np.array([math.cos(theta), math.sin(theta)])
     ax, ax_d = fig.subplots(1, 2, width_ratios=(1, 1.3))
-    _contours(ax, name)
-    scale = 2.0 / max(np.linalg.norm(g), 1e-12)
-    ax.annotate("", p + scale * g, p, arrowprops={"arrowstyle": "->", "color": "C3", "lw": 2})
-    ax.annotate("", p + 2.0 * u, p, arrowprops={"arrowstyle": "->", "color": "C0", "lw": 2})
-    ax.plot(*p, "o", color="k")
+    contours = _contour_panel(ax)
+    grad_arrow = ax.annotate("", (0, 0), (0, 0), arrowprops={"arrowstyle": "->", "color": "C3", "lw": 2})
+    u_arrow = ax.annotate("", (0, 0), (0, 0), arrowprops={"arrowstyle": "->", "color": "C0", "lw": 2})
+    (at_point,) = ax.plot([], [], "o", color="k")
     ax.set_title("∇f (red, rescaled) and u (blue)")
     degrees = np.linspace(-180, 180, 361)
-    d = directional_derivatives(g, np.radians(degrees))
-    ax_d.plot(degrees, d, color="C0")
-    ax_d.axhline(np.linalg.norm(g), color="C3", ls="--", lw=1, label=f"|∇f| = {np.linalg.norm(g):.3f}")
+    (curve,) = ax_d.plot([], [], color="C0")
+    norm_line = ax_d.axhline(0.0, color="C3", ls="--", lw=1)
     ax_d.axhline(0, color="k", lw=0.6)
-    ax_d.plot([angle], [u @ g], "o", color="C0", label=f"D_u f = {u @ g:.3f}")
+    (marker,) = ax_d.plot([], [], "o", color="C0")
     ax_d.set(
         xlabel="direction θ of u (degrees)", ylabel="D_u f = ∇f · u", xlim=(-180, 180), xticks=range(-180, 181, 90)
     )
-    ax_d.legend(loc="lower right", fontsize=8)
+
+    def update(angle=angle, name=name, point=point):
+        _check_name(name, BOWLS)
+        _, grad_fn = BOWLS[name]
+        p = np.asarray(point, dtype=float)
+        g = grad_fn(p)
+        theta = math.radians(angle)
+        u = np.array([math.cos(theta), math.sin(theta)])
+        contours.set_segments(_CONTOURS[name])
+        scale = 2.0 / max(np.linalg.norm(g), 1e-12)
+        grad_arrow.xy, grad_arrow.xyann = tuple(p + scale * g), tuple(p)
+        u_arrow.xy, u_arrow.xyann = tuple(p + 2.0 * u), tuple(p)
+        at_point.set_data(p[:1], p[1:])
+        d = directional_derivatives(g, np.radians(degrees))
+        curve.set_data(degrees, d)
+        norm_line.set_ydata([np.linalg.norm(g)] * 2)
+        norm_line.set_label(f"|∇f| = {np.linalg.norm(g):.3f}")
+        marker.set_data([angle], [u @ g])
+        marker.set_label(f"D_u f = {u @ g:.3f}")
+        low, high = float(d.min()), float(d.max())
+        pad = 0.05 * (high - low)
+        ax_d.set_ylim(low - pad, high + pad)
+        ax_d.legend(handles=[norm_line, marker], loc="lower right", fontsize=8)
+
+    update(angle, name, point)
+    return update

@@ -48,33 +48,53 @@ def naive_and_stable(logits=LOGITS, temperature: float = 1.0, shift: float = 0.0
     return naive, sm.softmax(x)
 
 
-def _bars(ax, probs, title, color):
-    positions = np.arange(len(probs))
-    bad = ~np.isfinite(probs)
-    ax.bar(positions, np.where(bad, 0.0, probs), color=color)
-    for i, p in enumerate(probs):
-        text = "NaN" if bad[i] else f"{p:.3f}"
-        ax.text(i, 0.02 if bad[i] else min(p + 0.02, 0.93), text, ha="center", color="C3" if bad[i] else "k")
-    ax.set(ylim=(0, 1.0), title=title, xticks=positions)
-    ax.set_xticklabels(CLASS_NAMES[: len(probs)] if len(probs) <= len(CLASS_NAMES) else positions)
+def _bar_panel(ax, n_classes: int):
+    """Empty bars with their value labels, for :func:`_set_bars` to fill in."""
+    positions = np.arange(n_classes)
+    bars = ax.bar(positions, np.zeros(n_classes))
+    labels = [ax.text(i, 0.02, "", ha="center") for i in positions]
+    ax.set(ylim=(0, 1.0), xticks=positions)
+    ax.set_xticklabels(CLASS_NAMES[:n_classes] if n_classes <= len(CLASS_NAMES) else positions)
     ax.grid(axis="x", visible=False)
+    return bars, labels
+
+
+def _set_bars(ax, bars, labels, probs, title, color):
+    bad = ~np.isfinite(probs)
+    for i, (bar, label, p) in enumerate(zip(bars, labels, probs, strict=True)):
+        bar.set_height(0.0 if bad[i] else p)
+        bar.set_facecolor(color)
+        label.set_text("NaN" if bad[i] else f"{p:.3f}")
+        label.set_y(0.02 if bad[i] else min(p + 0.02, 0.93))
+        label.set_color("C3" if bad[i] else "k")
+    ax.set_title(title)
 
 
 def plot_softmax_bars(fig, shift: float = 0.0, temperature: float = 1.0, dtype: str = "float32"):
-    """Softmax of ``LOGITS / temperature + shift``: naive formula (left) and max-shifted (right)."""
-    x = scaled_logits(LOGITS, temperature, shift, dtype)
-    naive, stable = naive_and_stable(LOGITS, temperature, shift, dtype)
+    """Softmax of ``LOGITS / temperature + shift``: naive formula (left) and max-shifted (right).
+
+    Returns the updater for :func:`~dlscratch.widgets.explore`.
+    """
     ax_naive, ax_stable = fig.subplots(1, 2, sharey=True)
-    broken = not np.all(np.isfinite(naive))
-    status = " → NaN" if broken else ""
-    _bars(ax_naive, naive, f"naive exp(x)/Σexp(x){status}", "C3" if broken else "C0")
-    _bars(ax_stable, stable, "max-shifted exp(x - max x)/Σ...", "C2")
+    naive_bars = _bar_panel(ax_naive, len(LOGITS))
+    stable_bars = _bar_panel(ax_stable, len(LOGITS))
     ax_naive.set_ylabel("probability")
-    limit = float(np.log(np.finfo(dtype).max))
-    ax_naive.set_xlabel(
-        f"max x = {float(x.max()):.1f}, min x = {float(x.min()):.1f} ({dtype}: exp overflows > {limit:.2f})"
-    )
-    ax_stable.set_xlabel(f"T = {temperature:g}, shift = {shift:g}")
+
+    def update(shift=shift, temperature=temperature, dtype=dtype):
+        x = scaled_logits(LOGITS, temperature, shift, dtype)
+        naive, stable = naive_and_stable(LOGITS, temperature, shift, dtype)
+        broken = not np.all(np.isfinite(naive))
+        status = " → NaN" if broken else ""
+        _set_bars(ax_naive, *naive_bars, naive, f"naive exp(x)/Σexp(x){status}", "C3" if broken else "C0")
+        _set_bars(ax_stable, *stable_bars, stable, "max-shifted exp(x - max x)/Σ...", "C2")
+        limit = float(np.log(np.finfo(dtype).max))
+        ax_naive.set_xlabel(
+            f"max x = {float(x.max()):.1f}, min x = {float(x.min()):.1f} ({dtype}: exp overflows > {limit:.2f})"
+        )
+        ax_stable.set_xlabel(f"T = {temperature:g}, shift = {shift:g}")
+
+    update(shift, temperature, dtype)
+    return update
 
 
 def plot_hard_vs_soft(fig, temperature: float = 1.0, others=(1.0, 0.0), x_range: float = 6.0, n: int = 601):
@@ -83,23 +103,34 @@ def plot_hard_vs_soft(fig, temperature: float = 1.0, others=(1.0, 0.0), x_range:
     Left: hard max (one-hot of the argmax) and softmax at ``temperature``.
     Right: the derivative of that probability with respect to ``x_0``: zero
     (almost everywhere) for the hard max, ``p_0 (1 - p_0) / T`` for the softmax.
+    Returns the updater for :func:`~dlscratch.widgets.explore`.
     """
-    if not temperature > 0:
-        raise ValueError(f"temperature must be > 0, got {temperature!r}")
-    x0 = np.linspace(-x_range, x_range, n)  # (n,)
-    logits = np.column_stack([x0, np.broadcast_to(np.asarray(others, dtype=float), (n, len(others)))])  # (n, C)
-    p0 = sm.softmax(logits / temperature)[:, 0]  # (n,)
-    hard = (x0 > max(others)).astype(float)  # one-hot of the argmax, entry 0
     ax_p, ax_d = fig.subplots(1, 2, sharex=True)
-    ax_p.plot(x0, hard, color="C3", label="hard max (one-hot argmax)")
-    ax_p.plot(x0, p0, color="C0", label=f"softmax, T = {temperature:g}")
-    ax_p.set(
-        xlabel="logit x_0", ylabel="p_0", title=f"p_0 with x_1..x_{len(others)} = {list(others)}", ylim=(-0.05, 1.05)
-    )
-    ax_p.legend(loc="upper left")
-    ax_d.plot(x0, np.zeros_like(x0), color="C3", label="hard max: 0 (undefined at the jump)")
-    ax_d.axvline(max(others), color="C3", ls=":", lw=1)
-    ax_d.plot(x0, p0 * (1 - p0) / temperature, color="C0", label="softmax: p_0(1 - p_0)/T")
+    (hard_line,) = ax_p.plot([], [], color="C3", label="hard max (one-hot argmax)")
+    (soft_line,) = ax_p.plot([], [], color="C0")
+    (zero_line,) = ax_d.plot([], [], color="C3", label="hard max: 0 (undefined at the jump)")
+    jump = ax_d.axvline(0.0, color="C3", ls=":", lw=1)
+    (slope_line,) = ax_d.plot([], [], color="C0", label="softmax: p_0(1 - p_0)/T")
+    ax_p.set(xlabel="logit x_0", ylabel="p_0", ylim=(-0.05, 1.05))
     ax_d.set(xlabel="logit x_0", ylabel="∂p_0 / ∂x_0", title="gradient that flows back to x_0")
-    ax_d.set_ylim(-0.05, max(0.3, 0.25 / temperature * 1.1))
     ax_d.legend(loc="upper left")
+
+    def update(temperature=temperature, others=others, x_range=x_range):
+        if not temperature > 0:
+            raise ValueError(f"temperature must be > 0, got {temperature!r}")
+        x0 = np.linspace(-x_range, x_range, n)  # (n,)
+        rest = np.broadcast_to(np.asarray(others, dtype=float), (n, len(others)))
+        p0 = sm.softmax(np.column_stack([x0, rest]) / temperature)[:, 0]  # (n,)
+        hard_line.set_data(x0, (x0 > max(others)).astype(float))  # one-hot of the argmax, entry 0
+        soft_line.set_data(x0, p0)
+        soft_line.set_label(f"softmax, T = {temperature:g}")
+        ax_p.legend(loc="upper left")
+        ax_p.set_xlim(-1.05 * x_range, 1.05 * x_range)
+        ax_p.set_title(f"p_0 with x_1..x_{len(others)} = {list(others)}")
+        zero_line.set_data(x0, np.zeros_like(x0))
+        jump.set_xdata([max(others)] * 2)
+        slope_line.set_data(x0, p0 * (1 - p0) / temperature)
+        ax_d.set_ylim(-0.05, max(0.3, 0.25 / temperature * 1.1))
+
+    update(temperature, others, x_range)
+    return update
