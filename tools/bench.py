@@ -13,6 +13,8 @@ Prints a table and exits non-zero if a budget is broken.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import statistics
 import sys
@@ -59,9 +61,10 @@ def collect_explorers(md: Path):
         cwd = os.getcwd()
         os.chdir(md.parent)
         try:
-            for cell in jupytext.read(md).cells:
-                if cell.cell_type == "code" and not cell.source.lstrip().startswith(("%", "!")):
-                    exec(compile(cell.source, f"{md.name}", "exec"), namespace)
+            with contextlib.redirect_stdout(io.StringIO()):  # the chapter's own prints are not the table
+                for cell in jupytext.read(md).cells:
+                    if cell.cell_type == "code" and not cell.source.lstrip().startswith(("%", "!")):
+                        exec(compile(cell.source, f"{md.name}", "exec"), namespace)
         finally:
             os.chdir(cwd)
     finally:

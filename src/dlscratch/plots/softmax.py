@@ -88,10 +88,11 @@ def plot_softmax_bars(fig, shift: float = 0.0, temperature: float = 1.0, dtype: 
         _set_bars(ax_naive, *naive_bars, naive, f"naive exp(x)/Σexp(x){status}", "C3" if broken else "C0")
         _set_bars(ax_stable, *stable_bars, stable, "max-shifted exp(x - max x)/Σ...", "C2")
         limit = float(np.log(np.finfo(dtype).max))
+        # two lines each, so the frozen layout (made at the defaults) fits the widest values too
         ax_naive.set_xlabel(
-            f"max x = {float(x.max()):.1f}, min x = {float(x.min()):.1f} ({dtype}: exp overflows > {limit:.2f})"
+            f"max x = {float(x.max()):.1f}, min x = {float(x.min()):.1f}\n{dtype}: exp overflows above {limit:.2f}"
         )
-        ax_stable.set_xlabel(f"T = {temperature:g}, shift = {shift:g}")
+        ax_stable.set_xlabel(f"T = {temperature:g}\nshift = {shift:g}")
 
     update(shift, temperature, dtype)
     return update
@@ -114,6 +115,7 @@ def plot_hard_vs_soft(fig, temperature: float = 1.0, others=(1.0, 0.0), x_range:
     ax_p.set(xlabel="logit x_0", ylabel="p_0", ylim=(-0.05, 1.05))
     ax_d.set(xlabel="logit x_0", ylabel="∂p_0 / ∂x_0", title="gradient that flows back to x_0")
     ax_d.legend(loc="upper left")
+    legend_p = ax_p.legend(handles=[hard_line, soft_line], labels=["hard max (one-hot argmax)", ""], loc="upper left")
 
     def update(temperature=temperature, others=others, x_range=x_range):
         if not temperature > 0:
@@ -123,8 +125,7 @@ def plot_hard_vs_soft(fig, temperature: float = 1.0, others=(1.0, 0.0), x_range:
         p0 = sm.softmax(np.column_stack([x0, rest]) / temperature)[:, 0]  # (n,)
         hard_line.set_data(x0, (x0 > max(others)).astype(float))  # one-hot of the argmax, entry 0
         soft_line.set_data(x0, p0)
-        soft_line.set_label(f"softmax, T = {temperature:g}")
-        ax_p.legend(loc="upper left")
+        legend_p.get_texts()[1].set_text(f"softmax, T = {temperature:g}")  # cheaper than a new legend
         ax_p.set_xlim(-1.05 * x_range, 1.05 * x_range)
         ax_p.set_title(f"p_0 with x_1..x_{len(others)} = {list(others)}")
         zero_line.set_data(x0, np.zeros_like(x0))
