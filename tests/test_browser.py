@@ -222,5 +222,10 @@ def test_a_click_on_the_md_opens_a_notebook(browser, lab_server):
     notebook.locator("h1", has_text="Activation functions").wait_for(timeout=30_000)
     assert page.locator(".jp-FileEditor:visible").count() == 0
     assert notebook.locator(".jp-MarkdownCell").count() >= 1
+    # jupyterlab-myst renders the chapter's MyST admonitions as boxes, not as ":::{admonition}" text
+    goals = notebook.locator("aside.myst-admonition", has_text="Learning goals")
+    goals.wait_for(timeout=30_000)
+    assert "say why a neural network needs a non-linear" in goals.inner_text()
+    assert ":::{admonition}" not in notebook.locator(".jp-MarkdownCell").first.inner_text()
     page.screenshot(path=str(ROOT / "_build" / "browser-lab.png"))
     page.close()
