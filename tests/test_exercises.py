@@ -35,6 +35,17 @@ def test_the_notes_if_on_arrays_is_reported_as_the_exception():
         check("ch01.leaky_relu", leaky_relu)
 
 
+def test_an_untouched_stub_says_what_to_do():
+    def leaky_relu(x, negative_slope=0.01):
+        raise NotImplementedError()
+
+    with pytest.raises(ExerciseFailed) as info:
+        check("ch01.leaky_relu", leaky_relu)
+    first = str(info.value).splitlines()[0]
+    assert first.startswith("✗ leaky_relu(")
+    assert first.endswith("raised NotImplementedError: replace `raise NotImplementedError()` with your solution")
+
+
 def test_overflowing_sigmoid_fails_on_the_warning():
     def sigmoid(x):
         return 1 / (1 + np.exp(-np.asarray(x, dtype=float)))

@@ -139,7 +139,11 @@ def check(exercise_id: str, answer: Callable | Any) -> bool:
                 with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
                     got = answer(*args, **kwargs)
         except Exception as err:  # the student's bug, reported rather than re-raised
-            _fail(exercise, f"{_call(exercise, case)} raised {type(err).__name__}: {err}")
+            if isinstance(err, NotImplementedError) and not str(err):
+                reason = "raised NotImplementedError: replace `raise NotImplementedError()` with your solution"
+            else:
+                reason = f"raised {type(err).__name__}: {err}"
+            _fail(exercise, f"{_call(exercise, case)} {reason}")
         for before, after in zip(case.args, args, strict=True):
             if isinstance(before, np.ndarray) and not np.array_equal(before, after, equal_nan=True):
                 _fail(exercise, f"{_call(exercise, case)} modified its input array (now {_show(after)})")
