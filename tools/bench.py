@@ -5,7 +5,7 @@
    Budget: < 30 s each (issue budgets: chapter 1 < 15 s, chapters 2-4 < 20 s).
 2. Each ``explore`` figure of every chapter, in live mode: the time from moving
    one control to the new PNG in the widget (``Explorer.update``), over every
-   control and several values. Budget: < 100 ms.
+   control and several values. Budget: < 100 ms for every one (the max, not the median).
 
 Prints a table and exits non-zero if a budget is broken.
 """
@@ -111,8 +111,8 @@ def main(argv=None) -> int:
             redraws.append(
                 f"{getattr(ex.plot, '__name__', 'plot')} {statistics.median(t):.0f} / {max(t):.0f} over {len(t)}"
             )
-            if statistics.median(t) > REDRAW_BUDGET_MS:
-                failures.append(f"{md.stem}: {ex.plot.__name__} median redraw {statistics.median(t):.0f} ms")
+            if max(t) > REDRAW_BUDGET_MS:  # DESIGN.md: *each* change redraws in < 100 ms
+                failures.append(f"{md.stem}: {ex.plot.__name__} slowest redraw {max(t):.0f} ms")
         print(f"{md.stem:<28}{seconds:>12.1f}{budget:>8.0f}   " + "; ".join(redraws))
         if seconds > budget:
             failures.append(f"{md.stem}: executed in {seconds:.1f} s > {budget:.0f} s")
