@@ -25,6 +25,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
+import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,6 +134,23 @@ def test_chapter_1_math_and_scrubber_work_offline(browser, site_url):
     page.close()
 
 
+#: A chapter-style figure, in the default mode (live widget plus static scrubber), as a notebook.
+LIVE_NOTEBOOK = nbformat.v4.new_notebook(
+    cells=[
+        nbformat.v4.new_code_cell(
+            "from dlscratch.plots.activations import plot_activation\n"
+            "from dlscratch.widgets import Choice, Slider, explore\n\n"
+            "explore(\n"
+            "    plot_activation,\n"
+            '    name=Choice(["sigmoid", "tanh", "relu"], label="function"),\n'
+            '    x_max=Slider(2.0, 12.0, step=1.0, value=6.0, label="x range"),\n'
+            ")"
+        )
+    ],
+    metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+)
+
+
 @pytest.fixture(scope="module")
 def lab_server():
     jupyter = Path(sys.executable).with_name("jupyter")
@@ -143,8 +161,13 @@ def lab_server():
     home = ROOT / "_build" / "lab-home"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
+    # `make lab` serves chapters/ as it is; the test adds one scratch notebook, so it serves a copy
+    root = home / "chapters"
+    shutil.copytree(ROOT / "chapters", root, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+    nbformat.write(LIVE_NOTEBOOK, root / "live_widget.ipynb")
+    env = {k: v for k, v in os.environ.items() if k != "DLSCRATCH_EXPLORE"}  # figures as a reader gets them
     env = {
-        **os.environ,
+        **env,
         "HOME": str(home),
         "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
@@ -160,7 +183,7 @@ def lab_server():
             "--ServerApp.open_browser=False",
             *(["--allow-root"] if os.geteuid() == 0 else []),
         ],
-        cwd=ROOT / "chapters",
+        cwd=root,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -228,4 +251,47 @@ def test_a_click_on_the_md_opens_a_notebook(browser, lab_server):
     assert "say why a neural network needs a non-linear" in goals.inner_text()
     assert ":::{admonition}" not in notebook.locator(".jp-MarkdownCell").first.inner_text()
     page.screenshot(path=str(ROOT / "_build" / "browser-lab.png"))
+    page.close()
+
+
+@pytest.mark.lab
+@pytest.mark.browser
+def test_a_live_figure_redraws_when_the_reader_moves_its_slider(browser, lab_server):
+    """The kernel, ipywidgets' front end and explore's live mode, together, as a reader uses them."""
+    base, token = lab_server
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page = offline_page(browser)
+    # a workspace of its own, so that the tabs other tests opened are not restored next to it
+    page.goto(f"{base}/lab/workspaces/live/tree/live_widget.ipynb?reset&token={token}", wait_until="domcontentloaded")
+    notebook = page.locator(".jp-NotebookPanel:visible")
+    notebook.locator(".jp-CodeCell").first.wait_for(timeout=60_000)
+    # wait for the kernel, then run the cell with the toolbar's ▶ as a reader does
+    page.locator(".jp-StatusBar-Widget", has_text="Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
+    prompt = notebook.locator(".jp-InputPrompt").first
+    for _ in range(3):  # a click before the kernel's session is fully connected is dropped; a reader clicks again
+        notebook.locator(".jp-CodeCell").first.click()
+        notebook.locator("jp-button[data-command='notebook:run-cell-and-select-next']").click()
+        try:
+            started = "el => el.textContent.trim() !== '[ ]:'"  # [*]: queued or running, [1]: done
+            page.wait_for_function(started, arg=prompt.element_handle(), timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    image = notebook.locator(".jupyter-widgets img, .widget-image").first
+    image.wait_for(timeout=60_000)
+    # the widget view, not the static scrubber (both are in the output; JupyterLab shows the widget)
+    assert notebook.locator(".dls-explore-frame:visible").count() == 0
+    src0 = image.get_attribute("src")
+    slider = notebook.locator(".widget-slider .noUi-handle, .widget-slider [role='slider']").first
+    slider.focus()
+    page.keyboard.press("ArrowRight")  # x range 6 -> 7: the kernel redraws and sends a new PNG
+    page.wait_for_function("([el, old]) => el.getAttribute('src') !== old", arg=[image.element_handle(), src0])
+    src1 = image.get_attribute("src")
+    notebook.locator(".widget-dropdown select").first.select_option(label="relu")
+    page.wait_for_function("([el, old]) => el.getAttribute('src') !== old", arg=[image.element_handle(), src1])
+    readout = notebook.locator(".widget-readout").first.inner_text()
+    assert readout.strip() in ("7", "7.0", "7.00"), readout
+    page.screenshot(path=str(ROOT / "_build" / "browser-lab-live.png"))
+    assert page.external_requests == [], f"requests to other hosts: {page.external_requests}"
     page.close()

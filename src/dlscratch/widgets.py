@@ -296,7 +296,10 @@ class Explorer:
                 widgets[name] = w.Dropdown(options=list(c.options), value=c.value, description=desc)
             else:
                 widgets[name] = w.Checkbox(value=c.value, description=desc)
-        image = w.Image(format="png", value=self.render_png())
+        width = round(self.figsize[0] * self.dpi)  # shown at its own size: the box would stretch (and blur) it
+        image = w.Image(
+            format="png", value=self.render_png(), layout=w.Layout(width=f"{width}px", max_width="100%", height="auto")
+        )
         box = w.VBox([w.HBox(list(widgets.values()), layout=w.Layout(flex_flow="row wrap")), image])
         box.add_class("dls-explore")
 
