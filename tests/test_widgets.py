@@ -151,3 +151,21 @@ def test_rendering_is_deterministic():
     assert ex.render_png(name="relu") != ex.render_png(name="sigmoid")
     assert isinstance(ex, Explorer)
     assert "plot_activation" in repr(ex)
+
+
+def test_frames_are_palette_pngs_on_a_pure_white_background():
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    ex = explore(plot_activation, name=Choice(["sigmoid", "step"]), mode="single")
+    png = ex.render_png(name="step")
+    image = Image.open(io.BytesIO(png))
+    assert image.mode == "P"  # a 256-colour palette: small pages, small widget messages
+    shown = np.asarray(image.convert("RGB")).astype(int)
+    width, height = ex._fig.canvas.get_width_height()
+    drawn = np.asarray(Image.frombuffer("RGBA", (width, height), ex._fig.canvas.buffer_rgba()).convert("RGB"))
+    assert (shown[0, 0] == 255).all()  # the background matches the page, not an off-white
+    assert (shown[drawn.sum(-1) == 765] == 255).all()  # every white pixel stays white
+    assert np.abs(shown - drawn).mean() < 1.0  # on average within 1/255 per channel
