@@ -61,6 +61,20 @@ def settings(plot):
 IDS = [plot.__name__ for plot in FIGURES]
 
 
+def test_every_figure_of_the_book_is_listed_here():
+    import importlib
+    import pkgutil
+
+    import dlscratch.plots
+
+    found = set()
+    for module in pkgutil.iter_modules(dlscratch.plots.__path__):
+        mod = importlib.import_module(f"dlscratch.plots.{module.name}")
+        found |= {f"{module.name}.{name}" for name in dir(mod) if name.startswith("plot_")}
+    listed = {f"{plot.__module__.rsplit('.', 1)[1]}.{plot.__name__}" for plot in FIGURES}
+    assert found == listed, f"add to FIGURES: {sorted(found - listed)}"
+
+
 @pytest.mark.parametrize("plot", FIGURES, ids=IDS)
 def test_plot_returns_an_updater(plot):
     ex = make(plot)
