@@ -36,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests -m "not site and not browser and not lab"
+	$(BIN)/python -m pytest src tests -m "not site and not browser and not lab"
 
 # The site build runs first (with -W: any Sphinx warning fails); then one pytest run
 # covers unit tests, the chapter notebooks (nbval), the site and browser checks, and
