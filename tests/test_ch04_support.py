@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from dlscratch import numgrad
@@ -56,6 +57,7 @@ def test_contour_plot_does_not_recompute_the_grid(monkeypatch):
     monkeypatch.setattr(plots.contourpy, "contour_generator", trace)
     for plot in (plots.plot_descent, plots.plot_directional):
         fig = Figure(figsize=(8, 3.4), dpi=80)
+        FigureCanvasAgg(fig)  # a real draw, not the base canvas's no-op
         update = plot(fig)
         for name in plots.BOWLS:
             update(name=name)

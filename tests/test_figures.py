@@ -86,7 +86,7 @@ def test_back_at_the_defaults_the_figure_is_the_fresh_one(plot):
     fresh = make(plot).render_png()
     ex = make(plot)
     frames = [ex.render_png(**s) for s in settings(plot)]
-    assert all(frame != fresh for frame in frames[-1:]), "moving every control changed nothing"
+    assert frames[-1] != fresh, "moving every control changed nothing"
     assert ex.render_png() == fresh
 
 
