@@ -2,7 +2,8 @@
 #   make lab     open the book in JupyterLab (chapters/*.md open as notebooks)
 #   make test    lint, unit tests, every chapter through nbval, site build -W, site + browser checks
 #   make book    build the static website into _build/html
-# Other targets: install, release (nbgrader assignments), bench, constraints, clean.
+# Other targets: install, release (nbgrader assignments; COURSE=<id>, FORCE=1), formgrader (the
+# instructor's JupyterLab in classroom/, with nbgrader's UI), bench, constraints, clean.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -13,7 +14,7 @@ PORT   ?= 8888
 LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 BOOK_FLAGS := --toc book/_toc.yml -W -n --keep-going
 
-.PHONY: install lab test lint unit book book-fresh release bench constraints clean
+.PHONY: install lab formgrader test lint unit book book-fresh release bench constraints clean
 
 install: $(STAMP)
 
@@ -28,8 +29,15 @@ $(STAMP): pyproject.toml constraints.txt tools/jupyterlab-overrides.json
 	cp tools/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $(STAMP)
 
+# Readers get no nbgrader UI (tools/lab-reader-config switches its server and lab extensions off).
 lab: $(STAMP)
-	cd chapters && ../$(BIN)/jupyter lab --port=$(PORT) $(LAB_ROOT_FLAG)
+	cd chapters && JUPYTER_CONFIG_PATH="$(CURDIR)/tools/lab-reader-config$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	  ../$(BIN)/jupyter lab --port=$(PORT) $(LAB_ROOT_FLAG)
+
+# The instructor's JupyterLab in classroom/ (after `make release`): formgrader, manual grading, feedback.
+formgrader: $(STAMP)
+	@test -f classroom/nbgrader_config.py || { echo "error: no classroom/ yet; run make release first"; exit 1; }
+	cd classroom && ../$(BIN)/jupyter lab --port=$(PORT) $(LAB_ROOT_FLAG)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -56,7 +64,7 @@ book-fresh: $(STAMP)
 	$(MAKE) book
 
 release: $(STAMP)
-	$(BIN)/python tools/classroom.py release
+	$(BIN)/python tools/classroom.py release $(if $(COURSE),--course $(COURSE)) $(if $(FORCE),--force)
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py

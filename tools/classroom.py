@@ -1,14 +1,24 @@
 """Run the course with nbgrader: ``python tools/classroom.py release|autograde [--out DIR] ...``.
 
-``release [CHAPTER.md ...]`` writes, for every chapter ``chapters/NN_topic.md``,
+``release [--course ID] [--exchange DIR] [--force] [CHAPTER.md ...]`` writes, for
+every chapter ``chapters/NN_topic.md`` (or the ones named),
 
-* ``DIR/source/NN_topic/NN_topic.ipynb``: the instructor's version (solutions and hidden tests);
+* ``DIR/source/NN_topic/NN_topic.ipynb``: the instructor's version (solutions,
+  model answers and hidden tests);
 * ``DIR/release/NN_topic/NN_topic.ipynb``: the student version made by nbgrader's
   ``generate_assignment`` (solutions replaced by ``raise NotImplementedError()``,
-  hidden tests removed, check cells locked).
+  model answers by nbgrader's "YOUR ANSWER HERE", hidden tests removed, check
+  cells locked, no collapsed cells);
+* ``DIR/nbgrader_config.py``: the course id (``--course``, default ``dlbook``,
+  kept from an earlier release unless given) and, with ``--exchange``, the
+  exchange directory, so that nbgrader commands run in ``DIR`` need no flags.
 
-It then verifies that no student notebook contains solution text or a hidden
-test, and exits non-zero if one does.
+It then verifies that no student notebook contains solution text, a model
+answer or a hidden test, and exits non-zero if one does. The gradebook
+``DIR/gradebook.db`` is never lost: a release updates it, and if it holds
+submissions of a chapter being released, release refuses (exit 1) unless
+``--force`` is given, which first copies it to ``DIR/gradebook-<time>.db`` and
+then starts a new one.
 
 ``autograde [--student NAME] [SUBMISSION ...]`` grades handed-in notebooks
 against a release in the same ``DIR``. A submission is named after its
@@ -24,13 +34,15 @@ already there (say from ``nbgrader collect``) and not yet graded is graded.
 back (figures render once: ``DLSCRATCH_EXPLORE=single`` unless set), writes
 ``DIR/autograded/``, and records the points in ``DIR/gradebook.db``; the command
 then prints each student's points per assignment from the gradebook. It exits
-non-zero if nbgrader fails, and with a usage error for an unknown assignment
-or a bad student id. ``DIR`` defaults to ``classroom/``.
+non-zero if nbgrader fails or a submission did not reach the gradebook, and
+with a usage error for an unknown assignment or a bad student id. ``DIR``
+defaults to ``classroom/``.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import re
 import shutil
@@ -44,14 +56,27 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION = re.compile(r"### BEGIN SOLUTION(.*?)### END SOLUTION", re.S)
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
+DEFAULT_COURSE = "dlbook"
+COURSE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def model_answer_cells(notebook) -> list:
+    """The written-answer cells: markdown cells that nbgrader grades by hand (``solution`` and ``grade``)."""
+    return [
+        c
+        for c in notebook.cells
+        if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("solution")
+    ]
 
 
 def secret_lines(source_nb) -> list[str]:
-    """Every non-trivial line inside a solution or hidden-test block of the source notebook."""
+    """Every non-trivial line of a solution, a hidden test or a model answer of the source notebook."""
     lines = []
     for cell in source_nb.cells:
         for block in SOLUTION.findall(cell.source) + HIDDEN.findall(cell.source):
             lines += [ln.strip() for ln in block.splitlines() if len(ln.strip()) > 8]
+    for cell in model_answer_cells(source_nb):
+        lines += [ln.strip() for ln in cell.source.splitlines() if len(ln.strip()) > 8 and not ln.startswith(":")]
     return lines
 
 
@@ -70,7 +95,7 @@ def leaks(release_nb, secrets: list[str]) -> list[str]:
 
 
 def run_nbgrader(out: Path, command: str, *args: str, **env: str) -> subprocess.CompletedProcess:
-    """``nbgrader COMMAND ARGS`` on the course directory ``out``; its output is captured."""
+    """``nbgrader COMMAND ARGS`` in the course directory ``out`` (so its nbgrader_config.py applies); output captured."""
     nbgrader = Path(sys.executable).with_name("nbgrader")
     return subprocess.run(
         [
@@ -84,44 +109,117 @@ def run_nbgrader(out: Path, command: str, *args: str, **env: str) -> subprocess.
         capture_output=True,
         text=True,
         check=False,
+        cwd=out,
         # nbgrader runs `alembic` from PATH to set up its gradebook
         env={**os.environ, **env, "PATH": f"{nbgrader.parent}{os.pathsep}{os.environ.get('PATH', '')}"},
     )
 
 
-def release(out: Path, chapters: list[Path]) -> int:
+def course_config(out: Path, course: str | None, exchange: Path | None) -> str:
+    """Write ``out/nbgrader_config.py``; return the course id (the given one, the one already there, or the default)."""
+    path = out / "nbgrader_config.py"
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if course is None:
+        found = re.search(r"^c\.CourseDirectory\.course_id = ['\"](.*?)['\"]", old, re.M)
+        course = found.group(1) if found else DEFAULT_COURSE
+    if not COURSE_ID.fullmatch(course):
+        raise UsageError(f"--course {course!r}: a course id is letters, digits and . _ - (no spaces or slashes)")
+    exchange_line = "# c.Exchange.root = '/srv/nbgrader/exchange'   # nbgrader's default; JupyterHub shares it"
+    found = re.search(r"^c\.Exchange\.root = .*$", old, re.M)
+    if exchange is not None:
+        exchange_line = f"c.Exchange.root = {str(exchange.resolve())!r}"
+    elif found:
+        exchange_line = found.group(0)
+    path.write_text(
+        "# nbgrader configuration of this course, written by `make release` (tools/classroom.py release).\n"
+        "# Run nbgrader commands in this folder: nbgrader release_assignment 01_activations, collect, autograde,\n"
+        "# formgrader, generate_feedback ... Set the course id with `make release COURSE=<id>` (or edit it here).\n"
+        "c = get_config()  # noqa: F821  (nbgrader provides it)\n"
+        f"c.CourseDirectory.course_id = {course!r}\n"
+        f"{exchange_line}\n",
+        encoding="utf-8",
+    )
+    return course
+
+
+def submissions_in_gradebook(db: Path, assignments: list[str]) -> list[str]:
+    """``student/assignment`` for every submission of ``assignments`` recorded in gradebook ``db``."""
+    if not db.is_file():
+        return []
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{db}") as gb:
+        return sorted(
+            f"{sub.student.id}/{a.name}" for a in gb.assignments if a.name in assignments for sub in a.submissions
+        )
+
+
+def release(
+    out: Path, chapters: list[Path], *, course: str | None = None, exchange: Path | None = None, force: bool = False
+) -> int:
     out = out.resolve()
-    for sub in ("source", "release", "gradebook.db"):
-        target = out / sub
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
+    names = [md.stem for md in chapters]
+    db = out / "gradebook.db"
+    graded = submissions_in_gradebook(db, names)
+    if graded and not force:
+        print(
+            f"release refused: {db} holds {len(graded)} submission(s) of the chapters being released "
+            f"({', '.join(graded[:6])}{', ...' if len(graded) > 6 else ''}); a new release could not be graded "
+            "against them. Release other chapters only, or pass --force (make release FORCE=1) to copy the "
+            "gradebook to a backup and start a new one.",
+            file=sys.stderr,
+        )
+        return 1
+    out.mkdir(parents=True, exist_ok=True)
+    course = course_config(out, course, exchange)
+    if graded:
+        backup = out / f"gradebook-{datetime.datetime.now():%Y%m%d-%H%M%S}.db"
+        shutil.copy2(db, backup)
+        db.unlink()
+        print(f"--force: the gradebook with {len(graded)} submission(s) was copied to {backup}; starting a new one")
     sources = {}
     for md in chapters:
         sources[md.stem] = notebook = jupytext.read(md)
+        for cell in notebook.cells:  # collapsed for the self-study reader, not for the instructor or students
+            cell.metadata.get("jupyter", {}).pop("source_hidden", None)
+            if cell.metadata.get("jupyter") == {}:
+                del cell.metadata["jupyter"]
+        for sub in ("source", "release"):
+            if (out / sub / md.stem).exists():
+                shutil.rmtree(out / sub / md.stem)
         path = out / "source" / md.stem / f"{md.stem}.ipynb"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True)
         nbformat.write(notebook, path)
     # one nbgrader run for every assignment in source/ (a process per chapter takes 3 times as long)
-    result = run_nbgrader(out, "generate_assignment", "*", "--force")
-    if result.returncode:
-        print(result.stdout, result.stderr, sep="\n", file=sys.stderr)
-        raise SystemExit(f"nbgrader generate_assignment failed for {', '.join(sources)}")
+    every = sorted(p.name for p in (out / "source").iterdir() if p.is_dir())
+    targets = ["*"] if every == sorted(names) else names
+    for target in targets:
+        result = run_nbgrader(out, "generate_assignment", target, "--force")
+        if result.returncode:
+            print(result.stdout, result.stderr, sep="\n", file=sys.stderr)
+            raise SystemExit(f"nbgrader generate_assignment failed for {target}")
     problems = []
     for name, notebook in sources.items():
         student = nbformat.read(out / "release" / name / f"{name}.ipynb", as_version=4)
         n_solutions = sum(bool(SOLUTION.search(c.source)) for c in notebook.cells)
         n_todo = sum("raise NotImplementedError()" in c.source for c in student.cells)
+        n_answers = len(model_answer_cells(notebook))
+        n_placeholders = sum(c.source.strip() == "YOUR ANSWER HERE" for c in model_answer_cells(student))
         found = leaks(student, secret_lines(notebook))
         if n_todo < n_solutions:
             found.append(f"{n_solutions} solution cells but only {n_todo} stubs")
+        if n_placeholders < n_answers:
+            found.append(f"{n_answers} written answers but only {n_placeholders} placeholders")
+        found += [f"cell {i}: collapsed" for i, c in enumerate(student.cells) if "jupyter" in c.metadata]
         problems += [f"{name}: {p}" for p in found]
-        print(f"{name}: {n_solutions} exercises with solutions -> {out / 'release' / name}")
+        print(f"{name}: {n_solutions} coding/numeric and {n_answers} written exercises -> {out / 'release' / name}")
     if problems:
         print("student release leaks:\n" + "\n".join(problems), file=sys.stderr)
         return 1
-    print(f"released {len(chapters)} chapters into {out / 'release'}; no solution text or hidden test in them")
+    print(
+        f"released {len(chapters)} chapters of course {course!r} into {out / 'release'}; "
+        "no solution text, model answer or hidden test in them"
+    )
     return 0
 
 
@@ -263,7 +361,12 @@ def autograde(out: Path, student: str | None, paths: list[Path]) -> int:
     table = score_table(out, student)
     if table:
         print("\n".join(table))
-    missing = [f"{who}/{a}" for who, a in submissions if not (out / "autograded" / who / a / f"{a}.ipynb").is_file()]
+    recorded = {tuple(row.split()[:2]) for row in table[1:]}
+    missing = [
+        f"{who}/{a}"
+        for who, a in {(p.parts[-3], p.parts[-2]) for p in pending} | set(submissions)
+        if not (out / "autograded" / who / a / f"{a}.ipynb").is_file() or (who, a) not in recorded
+    ]
     if result.returncode or missing:
         print(result.stdout, result.stderr, sep="\n", file=sys.stderr)
         print(
@@ -283,6 +386,11 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, metavar="DIR", default=ROOT / "classroom", help="the course directory (default: classroom/)"
     )
     parser.add_argument("--student", metavar="NAME", help="autograde: the student whose notebooks SUBMISSION are")
+    parser.add_argument("--course", metavar="ID", help=f"release: the nbgrader course id (default {DEFAULT_COURSE!r})")
+    parser.add_argument("--exchange", type=Path, metavar="DIR", help="release: nbgrader's exchange directory")
+    parser.add_argument(
+        "--force", action="store_true", help="release: back up a gradebook with submissions and start a new one"
+    )
     parser.add_argument(
         "paths",
         nargs="*",
@@ -291,12 +399,20 @@ def main(argv: list[str] | None = None) -> int:
         help="release: chapters (default: every chapters/NN_*.md); autograde: notebooks or folders to grade",
     )
     args = parser.parse_intermixed_args(argv)
-    if args.command == "release":
-        if args.student is not None:
-            parser.error(f"--student {args.student!r}: only autograde takes a student")
-        chapters = args.paths or sorted((ROOT / "chapters").glob("[0-9][0-9]_*.md"))
-        return release(args.out, chapters)
     try:
+        if args.command == "release":
+            if args.student is not None:
+                raise UsageError(f"--student {args.student!r}: only autograde takes a student")
+            chapters = args.paths or sorted((ROOT / "chapters").glob("[0-9][0-9]_*.md"))
+            for md in chapters:
+                if md.suffix != ".md" or not md.is_file():
+                    raise UsageError(f"CHAPTER {md}: not a chapter file (expected chapters/NN_topic.md)")
+            return release(args.out, chapters, course=args.course, exchange=args.exchange, force=args.force)
+        for flag in ("course", "exchange"):
+            if getattr(args, flag) is not None:
+                raise UsageError(f"--{flag} {getattr(args, flag)}: only release takes a {flag}")
+        if args.force:
+            raise UsageError("--force: only release takes --force")
         return autograde(args.out, args.student, args.paths)
     except UsageError as err:
         parser.error(str(err))

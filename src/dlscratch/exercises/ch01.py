@@ -1,4 +1,9 @@
-"""Exercises of chapter 1, activation functions (``chapters/01_activations.md``)."""
+"""Exercises of chapter 1, activation functions (``chapters/01_activations.md``).
+
+Both coding exercises carry the chapter's ideas to functions the chapter does
+not write: softplus (the sign split of the stable sigmoid, and ``log1p``) and
+the derivative of SiLU (the product rule on top of a stable sigmoid).
+"""
 
 from __future__ import annotations
 
@@ -9,71 +14,87 @@ import numpy as np
 from .. import activations as act
 from .core import Case, FunctionExercise, ValueExercise, register
 
+
+def _softplus(x) -> np.ndarray:
+    """log(1 + e^x), computed exactly where it matters (the reference for the cases)."""
+    x = np.asarray(x, dtype=float)
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def _silu_grad(x) -> np.ndarray:
+    """d/dx [x σ(x)] = σ(x) (1 + x (1 - σ(x))), with 1 - σ(x) = σ(-x)."""
+    x = np.asarray(x, dtype=float)
+    return act.sigmoid(x) * (1.0 + x * act.sigmoid(-x))
+
+
 _GRID = np.array([-3.0, -0.5, 0.0, 0.5, 3.0])
-_MATRIX = np.array([[-2.0, -1e-3, 0.0], [1e-3, 2.0, 1e3]])
+_MATRIX = np.array([[-2.0, -1e-3, 0.0], [1e-3, 2.0, 30.0]])
+_FAR = np.array([-1000.0, -745.0, -740.0, -40.0, 40.0, 745.0, 1000.0])
 
 register(
     FunctionExercise(
-        id="ch01.leaky_relu",
-        name="leaky_relu",
+        id="ch01.softplus",
+        name="softplus",
         cases=[
-            Case((2.0,), 2.0, note="positive inputs pass through"),
-            Case((-2.0,), -0.02, note="negative inputs are scaled by the default slope 0.01"),
-            Case((0.0,), 0.0),
-            Case((_GRID,), act.leaky_relu(_GRID), note="it must work element-wise on arrays"),
-            Case((_MATRIX,), act.leaky_relu(_MATRIX), note="any shape"),
-            Case((_GRID,), act.leaky_relu(_GRID, 0.2), {"negative_slope": 0.2}),
-            Case((_GRID,), act.leaky_relu(_GRID, 0.0), {"negative_slope": 0.0}, note="slope 0 is ReLU"),
-            Case((np.array([-1000.0, 1000.0]),), np.array([-10.0, 1000.0])),
+            Case((0.0,), math.log(2.0), note="softplus(0) = log 2"),
+            Case((1.0,), math.log1p(math.e)),
+            Case((-1.0,), math.log1p(math.exp(-1.0))),
+            Case((_GRID,), _softplus(_GRID), note="element-wise on arrays"),
+            Case((_MATRIX,), _softplus(_MATRIX), note="any shape"),
+            Case((np.array([1000.0]),), np.array([1000.0]), note="far right, softplus(x) is x: no overflow"),
+            Case(
+                (np.array([-40.0, -740.0]),),
+                np.array([math.exp(-40.0), math.exp(-740.0)]),
+                note="far left, softplus(x) ≈ e^x: tiny, but not 0 (1 + tiny rounds to 1 before the log)",
+            ),
+            Case((_FAR,), _softplus(_FAR), note="no warning anywhere"),
         ],
-        hint="use np.where(x > 0, x, negative_slope * x): an `if` cannot look at a whole array",
-    )
-)
-
-_WIDE = np.array([-1000.0, -745.0, -709.5, -30.0, -1.0, 0.0, 1.0, 30.0, 709.5, 1000.0])
-
-register(
-    FunctionExercise(
-        id="ch01.sigmoid",
-        name="sigmoid",
-        cases=[
-            Case((0.0,), 0.5),
-            Case((2.0,), 1 / (1 + math.exp(-2.0))),
-            Case((np.array([-1.0, 1.0]),), act.sigmoid(np.array([-1.0, 1.0])), note="element-wise on arrays"),
-            Case((_MATRIX,), act.sigmoid(_MATRIX), note="any shape"),
-            Case((_WIDE,), act.sigmoid(_WIDE), note="no overflow, no warning, even at ±1000"),
-        ],
+        switched_off=("dlscratch.losses.sigmoid_cross_entropy",),  # with target 0 it is softplus
         rtol=1e-12,
         atol=0.0,
-        hint="only ever exponentiate -|x|: for x < 0 use e^x / (1 + e^x)",
+        hint=(
+            "reread the section on overflow: split by sign so that only e^(-|x|) is ever "
+            "computed, and remember that log(1 + u) loses a tiny u unless you use the function made for it"
+        ),
     )
 )
 
 register(
-    ValueExercise(
-        id="ch01.sigmoid_grad_max",
-        expected=0.25,
-        describe="max σ'(x) =",
-        hint="σ'(x) = σ(x)(1 - σ(x)) is largest where σ(x) = 1/2",
-    )
-)
-
-register(
-    ValueExercise(
-        id="ch01.exp_overflow_float64",
-        expected=math.log(np.finfo(np.float64).max),
+    FunctionExercise(
+        id="ch01.silu_grad",
+        name="silu_grad",
+        cases=[
+            Case((0.0,), 0.5, note="SiLU'(0) = σ(0) = 1/2"),
+            Case((2.0,), float(_silu_grad(2.0))),
+            Case((-2.0,), float(_silu_grad(-2.0)), note="negative: SiLU is not monotone"),
+            Case((_GRID,), _silu_grad(_GRID), note="element-wise on arrays"),
+            Case((_MATRIX,), _silu_grad(_MATRIX), note="any shape"),
+            Case(
+                (np.array([-1.2784645427610738]),),
+                np.array([0.0]),
+                note="SiLU has its minimum here, so the derivative is 0",
+            ),
+            Case((_FAR,), _silu_grad(_FAR), note="saturated tails: 0 on the left, 1 on the right, no warning"),
+        ],
+        switched_off=(),  # the package has no SiLU; act.sigmoid may be used
         rtol=1e-9,
-        describe="the largest x with a finite np.exp(x) in float64, about",
-        hint="e^x overflows where x > ln(largest float64) = ln(1.797e308)",
+        atol=1e-12,
+        hint=(
+            "SiLU is a product of x and σ(x): differentiate it with the product rule and write σ' in terms "
+            "of σ (the table in 'Derivatives side by side'); a sigmoid that overflows fails the far cases"
+        ),
     )
 )
 
 register(
     ValueExercise(
-        id="ch01.vanishing_product",
-        expected=0.25**10,
-        rtol=1e-9,
-        describe="the largest possible product of 10 sigmoid derivatives,",
-        hint="each factor σ'(z) is at most 1/4",
+        id="ch01.sigmoid_rounds_to_one",
+        expected=np.array([37.0, 17.0]),
+        rtol=0.0,
+        describe="the smallest integers (float64, float32) with σ(x) == 1.0,",
+        hint=(
+            "σ(x) = 1/(1 + e^(-x)) is exactly 1.0 once 1 + e^(-x) rounds to 1: compare e^(-x) with the gap "
+            "between 1 and the next float of that type"
+        ),
     )
 )

@@ -42,6 +42,7 @@ _CUBE = np.linspace(-1.0, 1.0, 24).reshape(2, 3, 4)  # (2, 3, 4)
 register(
     FunctionExercise(
         id="ch04.numerical_gradient",
+        switched_off=("dlscratch.numgrad.numerical_gradient",),
         name="numerical_gradient",
         cases=[
             Case((function_2, np.array([3.0, 4.0])), np.array([6.0, 8.0]), note="the notes' example"),
@@ -67,6 +68,7 @@ register(
 register(
     FunctionExercise(
         id="ch04.gradient_descent",
+        switched_off=("dlscratch.numgrad.gradient_descent",),
         name="gradient_descent",
         cases=[
             Case(

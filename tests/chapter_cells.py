@@ -1,0 +1,82 @@
+"""Reading the exercise cells of the chapters (shared by the exercise, chapter and classroom tests)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jupytext
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.md"))
+CHECK_CALL = re.compile(r"""check\(\s*["'](ch\d\d\.\w+)["']""")
+SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
+EXERCISE_HEADING = re.compile(r"^\*\*Exercise (\d+) \((.+?), (\d+) points?\)\.\*\*", re.M)
+
+
+def nbgrader(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+@dataclass
+class ChapterExercises:
+    """The exercise cells of one chapter, in order."""
+
+    path: Path
+    notebook: object
+    solution_cells: list = field(default_factory=list)
+    check_cells: list = field(default_factory=list)
+    answer_cells: list = field(default_factory=list)  # written answers (markdown, graded by hand)
+    solutions: dict[str, str] = field(default_factory=dict)  # exercise id -> the solution code before its check
+
+    @property
+    def number(self) -> str:
+        return self.path.name[:2]
+
+
+def read_chapter(path: Path) -> ChapterExercises:
+    notebook = jupytext.read(path)
+    chapter = ChapterExercises(path, notebook)
+    pending: list[str] = []
+    for cell in notebook.cells:
+        meta = nbgrader(cell)
+        if cell.cell_type == "code" and meta.get("solution"):
+            chapter.solution_cells.append(cell)
+            pending += SOLUTION.findall(cell.source)
+        elif cell.cell_type == "code" and meta.get("grade"):
+            chapter.check_cells.append(cell)
+            for exercise_id in CHECK_CALL.findall(cell.source):
+                chapter.solutions[exercise_id] = "\n".join(pending)
+            pending = []
+        elif cell.cell_type == "markdown" and meta.get("solution"):
+            chapter.answer_cells.append(cell)
+    return chapter
+
+
+def all_chapters() -> list[ChapterExercises]:
+    return [read_chapter(path) for path in CHAPTERS]
+
+
+def code_lines(source: str) -> list[str]:
+    """The code of ``source`` line by line, without comments and blank lines."""
+    lines = []
+    for line in source.splitlines():
+        code = line.split("#", 1)[0].strip()
+        if code:
+            lines.append(code)
+    return lines
+
+
+TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def shared_code(text: str, source: str, width: int = 5) -> list[str]:
+    """Every run of ``width`` tokens of a code line of ``source`` that also occurs in ``text``."""
+    words = TOKEN.findall(text)
+    seen = {tuple(words[i : i + width]) for i in range(len(words) - width + 1)}
+    found = []
+    for line in code_lines(source):
+        tokens = TOKEN.findall(line)
+        found += [" ".join(tokens[i : i + width]) for i in range(len(tokens) - width + 1) if tuple(tokens[i : i + width]) in seen]
+    return found
