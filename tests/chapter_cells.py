@@ -78,5 +78,6 @@ def shared_code(text: str, source: str, width: int = 5) -> list[str]:
     found = []
     for line in code_lines(source):
         tokens = TOKEN.findall(line)
-        found += [" ".join(tokens[i : i + width]) for i in range(len(tokens) - width + 1) if tuple(tokens[i : i + width]) in seen]
+        runs = [tuple(tokens[i : i + width]) for i in range(len(tokens) - width + 1)]
+        found += [" ".join(run) for run in runs if run in seen]
     return found

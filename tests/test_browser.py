@@ -3,7 +3,9 @@
 * The chapter 1 page of the built site: its math is typeset by the site's own
   MathJax, moving a scrubber changes the figure, and the page asks no other host
   for anything (every such request is recorded and refused).
-* ``make lab``'s set-up: JupyterLab opens a chapter's ``.md`` as a notebook.
+* ``make lab``'s set-up: JupyterLab opens a chapter's ``.md`` as a notebook, shows
+  no nbgrader instructor UI, keeps the exercises' solutions collapsed, and closes an
+  untouched chapter without asking to save it.
 
 Needs ``/usr/bin/chromium`` (Debian package ``chromium``; ``.ci/run`` installs it).
 """
@@ -21,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
@@ -30,6 +33,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
+READER_CONFIG = ROOT / "tools" / "lab-reader-config"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 CHROMIUM_ARGS = [
@@ -170,6 +174,8 @@ def lab_server():
         **env,
         "HOME": str(home),
         "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
+        # as `make lab` starts it: tools/lab-reader-config switches nbgrader's instructor UI off
+        "JUPYTER_CONFIG_PATH": str(READER_CONFIG),
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
     }
     proc = subprocess.Popen(
@@ -251,6 +257,90 @@ def test_a_click_on_the_md_opens_a_notebook(browser, lab_server):
     assert "say why a neural network needs a non-linear" in goals.inner_text()
     assert ":::{admonition}" not in notebook.locator(".jp-MarkdownCell").first.inner_text()
     page.screenshot(path=str(ROOT / "_build" / "browser-lab.png"))
+    page.close()
+
+
+def page_config(base: str, token: str) -> dict:
+    with urllib.request.urlopen(f"{base}/lab?token={token}", timeout=20) as response:
+        page = response.read().decode()
+    blob = page.split('id="jupyter-config-data"', 1)[1].split(">", 1)[1].split("</script>", 1)[0]
+    return json.loads(blob)
+
+
+@pytest.mark.lab
+def test_a_reader_sees_no_nbgrader_instructor_ui(lab_server):
+    base, token = lab_server
+    for route in ("formgrader", "assignments", "courses"):
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(f"{base}/{route}?token={token}", timeout=20)
+        info.value.close()
+        assert info.value.code == 404, route
+    config = page_config(base, token)
+    assert "@jupyter/nbgrader" in config["disabledExtensions"]
+    assert "@jupyter/nbgrader" in [e["name"] for e in config["federated_extensions"]]  # installed, switched off
+
+
+def test_make_lab_uses_the_reader_config():
+    makefile = (ROOT / "Makefile").read_text()
+    lab = makefile.split("\nlab:", 1)[1].split("\n\n", 1)[0]
+    assert "tools/lab-reader-config" in lab
+    assert json.loads((READER_CONFIG / "labconfig" / "page_config.json").read_text())["disabledExtensions"] == {
+        "@jupyter/nbgrader": True
+    }
+
+
+@pytest.mark.lab
+@pytest.mark.browser
+def test_exercises_open_collapsed_and_an_untouched_chapter_closes_without_asking(browser, lab_server):
+    """A self-study reader: the solutions wait collapsed, and closing the chapter asks nothing."""
+    base, token = lab_server
+    from chapter_cells import SOLUTION, read_chapter
+
+    global SOLUTION_BODIES
+    SOLUTION_BODIES = [
+        SOLUTION.search(c.source).group(1) for c in read_chapter(ROOT / "chapters" / "01_activations.md").solution_cells
+    ]
+    page = offline_page(browser)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(
+        f"{base}/lab/workspaces/exercises/tree/01_activations.md?reset&token={token}", wait_until="domcontentloaded"
+    )
+    notebook = page.locator(".jp-NotebookPanel:visible")
+    notebook.locator(".jp-CodeCell").first.wait_for(timeout=60_000)
+    # jump to the end, where the exercises are; JupyterLab renders cells lazily
+    notebook.locator(".jp-Cell").first.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+End")
+    heading = notebook.locator(".jp-MarkdownCell", has_text="Exercise 1 (softplus")
+    heading.wait_for(timeout=30_000)
+    heading.scroll_into_view_if_needed()
+    # each coding or numeric exercise's solution cell shows a collapsed-input placeholder instead of its code
+    for n, title in enumerate(["softplus", "the derivative of SiLU", "where the sigmoid becomes exactly 1"], 1):
+        question = notebook.locator(".jp-MarkdownCell", has_text=f"Exercise {n} ({title}")
+        question.scroll_into_view_if_needed()
+        solution = question.locator("xpath=following-sibling::div[contains(@class, 'jp-CodeCell')][1]")
+        solution.scroll_into_view_if_needed()
+        solution.locator(".jp-InputPlaceholder").wait_for(timeout=30_000)
+        shown = solution.inner_text()  # the placeholder previews the cell's first line, nothing more
+        body = [line.strip() for line in SOLUTION_BODIES[n - 1].splitlines() if len(line.strip()) > 6]
+        assert body
+        assert not [line for line in body if line in shown], shown
+        check_cell = solution.locator("xpath=following-sibling::div[contains(@class, 'jp-CodeCell')][1]")
+        assert "check(" in check_cell.inner_text()  # the check cells stay visible
+    # the written answer's model answer is a closed dropdown
+    answer = notebook.locator("details", has_text="Solution").last
+    answer.wait_for(timeout=30_000)
+    assert answer.get_attribute("open") is None
+    page.screenshot(path=str(ROOT / "_build" / "browser-lab-exercises.png"))
+    # close the untouched chapter: no "save your work?" dialog
+    page.wait_for_timeout(1500)
+    tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="01_activations.md")
+    assert "jp-mod-dirty" not in (tab.get_attribute("class") or "")
+    tab.locator(".lm-TabBar-tabCloseIcon").click()
+    page.wait_for_timeout(1500)
+    assert page.locator(".jp-Dialog").count() == 0, page.locator(".jp-Dialog").inner_text()
+    assert tab.count() == 0
+    assert page.external_requests == [], f"requests to other hosts: {page.external_requests}"
     page.close()
 
 

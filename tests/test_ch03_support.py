@@ -1,4 +1,5 @@
-"""Chapter 3 support code: the loss-vs-logit figure and the chapter's exercises."""
+"""Chapter 3 support code: the loss-vs-logit figure; the chapter's exercises pass their model solutions, fail
+the typical mistakes with a useful message, and every number in the written model answer is right."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ import math
 
 import numpy as np
 import pytest
+import torch
+import torch.nn.functional as F
 from matplotlib.figure import Figure
 
 from dlscratch import activations as act
 from dlscratch import losses
-from dlscratch.exercises import EXERCISES, ExerciseFailed, check
+from dlscratch.exercises import EXERCISES, ExerciseFailed, FunctionExercise, ValueExercise, check
 from dlscratch.plots.losses import LOSS_CURVES, loss_curve, plot_loss_vs_logit
+from dlscratch.softmax import softmax
 from dlscratch.widgets import Choice, Slider, explore
 
 Z = np.linspace(-25.0, 25.0, 501)
@@ -113,94 +117,371 @@ def test_chapter_figure_has_at_most_30_static_frames():
 
 
 # ----------------------------------------------------------------------------- exercises
+#
+# The model solutions pass (written here independently: a delegation to the package fails), the typical
+# mistakes fail on the case that names them, and every number of exercise 4's model answer is right.
 
 
 def test_chapter_3_exercises_are_registered():
-    ids = {"ch03.mini_batch_cross_entropy", "ch03.sigmoid_cross_entropy", "ch03.two_stage_ceiling"}
-    assert ids | {"ch03.dim_pitfall_factor"} <= set(EXERCISES)
+    ids = {eid for eid in EXERCISES if eid.startswith("ch03.")}
+    assert ids == {"ch03.softmax_cross_entropy_grad", "ch03.sigmoid_focal_loss", "ch03.mse_steepest_push"}
+    assert isinstance(EXERCISES["ch03.softmax_cross_entropy_grad"], FunctionExercise)
+    assert isinstance(EXERCISES["ch03.sigmoid_focal_loss"], FunctionExercise)
+    assert isinstance(EXERCISES["ch03.mse_steepest_push"], ValueExercise)
 
 
-def _package_mini_batch(probs, targets):
-    return losses.cross_entropy(probs, targets)
+def _as_rows(logits, targets):
+    """(N, C) float logits and (N, C) target rows, whatever form the targets come in."""
+    x = np.array(logits, dtype=float, ndmin=2)
+    t = np.asarray(targets)
+    if t.shape != np.shape(logits):
+        labels = t.reshape(-1)
+        t = np.zeros(x.shape)
+        for n, label in enumerate(labels):
+            t[n, label] = 1.0
+    return x, np.array(t, dtype=float, ndmin=2)
 
 
-def _notes_delta_mini_batch(probs, targets):
-    """The notes' formula, with .ndim and labels turned into one-hot rows."""
-    y, t = np.asarray(probs, dtype=float), np.asarray(targets)
-    if y.ndim == 1:
-        y = y.reshape(1, y.size)
-        t = t.reshape(1, t.size) if t.ndim == 1 else t.reshape(1)
-    if t.shape != y.shape:
-        t = np.eye(y.shape[1])[t]
-    return -np.sum(t * np.log(y + 1e-7)) / y.shape[0]
+# ----------------------------------------------------------------------------- 1. the gradient of the softmax CE
 
 
-@pytest.mark.parametrize("answer", [_package_mini_batch, _notes_delta_mini_batch])
-def test_mini_batch_correct_answers_pass(answer, capsys):
-    assert check("ch03.mini_batch_cross_entropy", answer)
-    assert "✓ ch03.mini_batch_cross_entropy: all 6 checks passed" in capsys.readouterr().out
+def grad_row_by_row(logits, targets):
+    """A correct answer: each row's own shifted softmax, Σt times it minus t, over N."""
+    x, t = _as_rows(logits, targets)
+    grad = np.empty_like(x)
+    for n in range(x.shape[0]):
+        e = np.exp(x[n] - x[n].max())
+        grad[n] = (t[n].sum() * e / e.sum() - t[n]) / x.shape[0]
+    return grad.reshape(np.shape(logits))
 
 
-def test_mini_batch_notes_dim_bug_is_reported():
-    def mini_batch_cee(y, t):
-        delta = 1e-7
-        if y.dim == 1:
-            t = t.reshape(1, t.size)
-            y = y.reshape(1, y.size)
-        return -np.sum(t * np.log(y + delta)) / y.shape[0]
-
-    with pytest.raises(ExerciseFailed, match=r"raised AttributeError: 'numpy\.ndarray' object has no attribute 'dim'"):
-        check("ch03.mini_batch_cross_entropy", mini_batch_cee)
+def grad_with_chapter_2_softmax(logits, targets):
+    """A correct answer that uses the package's softmax, which the exercise allows."""
+    x, t = _as_rows(logits, targets)
+    return ((softmax(x) * t.sum(axis=1)[:, None] - t) / len(x)).reshape(np.shape(logits))
 
 
-def test_mini_batch_sum_instead_of_mean_fails():
-    def summed(probs, targets):
-        return losses.cross_entropy(probs, targets, reduction="sum")
-
-    with pytest.raises(ExerciseFailed, match="a mini-batch of one-hot rows: the mean over the batch"):
-        check("ch03.mini_batch_cross_entropy", summed)
+@pytest.mark.parametrize("answer", [grad_row_by_row, grad_with_chapter_2_softmax])
+def test_softmax_ce_grad_correct_answers_pass(answer, capsys):
+    assert check("ch03.softmax_cross_entropy_grad", answer) is None
+    assert "✓ ch03.softmax_cross_entropy_grad: all 7 checks passed" in capsys.readouterr().out
 
 
-def test_mini_batch_without_clipping_fails_on_log_zero():
-    def unclipped(probs, targets):
-        return losses.cross_entropy(probs, targets, eps=0)
+def test_softmax_ce_grad_agrees_with_autograd_and_a_central_difference():
+    """The model solution is the gradient: torch's autograd and a central difference of the loss say so."""
+    rng = np.random.default_rng(3)
+    logits = rng.normal(scale=3.0, size=(6, 5))
+    labels = rng.integers(0, 5, size=6)
+    rows = rng.uniform(size=(6, 5))  # non-negative rows that do not sum to 1
+    for targets, torch_targets in ((labels, torch.tensor(labels)), (rows, torch.tensor(rows))):
+        x = torch.tensor(logits, requires_grad=True)
+        F.cross_entropy(x, torch_targets).backward()  # torch accepts rows that do not sum to 1, too
+        np.testing.assert_allclose(grad_row_by_row(logits, targets), x.grad.numpy(), rtol=1e-12, atol=1e-15)
 
-    with pytest.raises(ExerciseFailed, match="returned inf"):
-        check("ch03.mini_batch_cross_entropy", unclipped)
+        def loss(z, targets=targets):
+            return losses.softmax_cross_entropy(z, targets)
 
-
-def _package_sigmoid_ce(logits, targets):
-    return losses.sigmoid_cross_entropy(logits, targets)
-
-
-def test_sigmoid_ce_correct_answer_passes(capsys):
-    assert check("ch03.sigmoid_cross_entropy", _package_sigmoid_ce)
-    assert "all 7 checks passed" in capsys.readouterr().out
-
-
-def test_sigmoid_ce_notes_version_fails_on_the_missing_term():
-    def notes(logits, targets):
-        z = np.asarray(logits, dtype=float)
-        return np.mean(np.asarray(targets) * (np.maximum(-z, 0) + np.log1p(np.exp(-np.abs(z)))))
-
-    with pytest.raises(ExerciseFailed, match=r"sigmoid_cross_entropy\(0.0, 0.0\) returned 0.0"):
-        check("ch03.sigmoid_cross_entropy", notes)
+        h = 1e-5
+        central = np.zeros_like(logits)
+        for index in np.ndindex(logits.shape):
+            step = np.zeros_like(logits)
+            step[index] = h
+            central[index] = (loss(logits + step) - loss(logits - step)) / (2 * h)
+        np.testing.assert_allclose(grad_row_by_row(logits, targets), central, atol=1e-9)
 
 
-def test_sigmoid_ce_naive_version_fails_on_overflow():
-    def naive(logits, targets):
-        z, y = np.asarray(logits, dtype=float), np.asarray(targets, dtype=float)
-        p = 1 / (1 + np.exp(-z))
-        return np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))
+def test_softmax_ce_grad_cases_are_the_gradient():
+    """The expected values of the cases are torch's gradients, the far case included."""
+    for case in EXERCISES["ch03.softmax_cross_entropy_grad"].cases:
+        logits, targets = case.args
+        x = torch.tensor(np.atleast_2d(logits), requires_grad=True)
+        t = np.asarray(targets)
+        torch_targets = torch.tensor(np.atleast_2d(t)) if t.shape == np.shape(logits) else torch.tensor(t.reshape(-1))
+        F.cross_entropy(x, torch_targets).backward()
+        np.testing.assert_allclose(case.expected, x.grad.numpy().reshape(np.shape(logits)), rtol=1e-12, atol=1e-15)
 
-    with pytest.raises(ExerciseFailed, match="raised FloatingPointError"):
-        check("ch03.sigmoid_cross_entropy", naive)
+
+def grad_without_the_mean(logits, targets):
+    x, t = _as_rows(logits, targets)
+    return (softmax(x) * t.sum(axis=1)[:, None] - t).reshape(np.shape(logits))
 
 
-def test_value_exercises():
-    assert check("ch03.two_stage_ceiling", -np.log(1e-7))
-    assert check("ch03.dim_pitfall_factor", 10.0)
-    with pytest.raises(ExerciseFailed, match="differs"):
-        check("ch03.two_stage_ceiling", -np.log(1e-9))
-    with pytest.raises(ExerciseFailed, match="differs"):
-        check("ch03.dim_pitfall_factor", 3.0)
+def grad_dividing_a_sample_by_c(logits, targets):
+    """The notes' y.dim bug in another form: one (C,) sample is taken for a batch of C."""
+    x, t = _as_rows(logits, targets)
+    return ((softmax(x) * t.sum(axis=1)[:, None] - t) / np.shape(logits)[0]).reshape(np.shape(logits))
+
+
+def grad_p_minus_t(logits, targets):
+    """Right for rows that sum to 1, but the notes' factor Σt is dropped."""
+    x, t = _as_rows(logits, targets)
+    return ((softmax(x) - t) / len(x)).reshape(np.shape(logits))
+
+
+def grad_unshifted_softmax(logits, targets):
+    x, t = _as_rows(logits, targets)
+    e = np.exp(x)
+    return ((e / e.sum(axis=1, keepdims=True) * t.sum(axis=1)[:, None] - t) / len(x)).reshape(np.shape(logits))
+
+
+def grad_of_the_two_stage_loss(logits, targets):
+    """The gradient of the clipped two-stage loss: 0 for a row whose true-class probability is below ε."""
+    x, t = _as_rows(logits, targets)
+    p = softmax(x)
+    clipped = np.sum(t * p, axis=1, keepdims=True) < 1e-7
+    return (np.where(clipped, 0.0, p * t.sum(axis=1)[:, None] - t) / len(x)).reshape(np.shape(logits))
+
+
+def grad_subtracting_labels(logits, targets):
+    """Labels used as if they were target rows."""
+    x = np.asarray(logits, dtype=float)
+    return softmax(x) - np.asarray(targets)
+
+
+def grad_by_finite_differences(logits, targets):
+    from dlscratch import numgrad
+
+    return numgrad.numerical_gradient(lambda z: losses.softmax_cross_entropy(z, targets), logits)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (grad_without_the_mean, "every row carries a factor 1/N"),
+        (
+            grad_dividing_a_sample_by_c,
+            r"softmax_cross_entropy_grad\(\[0\., 0\., 0\., 0\.\], 3\) returned .*batch of one",
+        ),
+        (grad_p_minus_t, "the factor Σt of the notes' form stays in the gradient"),
+        (grad_unshifted_softmax, "raised FloatingPointError: overflow"),
+        (grad_of_the_two_stage_loss, "the confident mistake gets the full push"),
+        (grad_subtracting_labels, r"softmax_cross_entropy_grad\(\[0\., 0\., 0\., 0\.\], 3\) returned \[-2\.75"),
+        (grad_by_finite_differences, "`dlscratch.numgrad.numerical_gradient`, which is switched off"),
+    ],
+)
+def test_softmax_ce_grad_mistakes(wrong, message):
+    with pytest.raises(ExerciseFailed, match=message):
+        check("ch03.softmax_cross_entropy_grad", wrong)
+
+
+def test_softmax_ce_grad_hint_comes_with_a_wrong_value():
+    with pytest.raises(ExerciseFailed) as info:
+        check("ch03.softmax_cross_entropy_grad", grad_without_the_mean)
+    lines = str(info.value).splitlines()  # the failing case on one line (2-D arrays too), then the hint
+    assert len(lines) == 2
+    assert lines[0].startswith("✗ softmax_cross_entropy_grad([[ 2. , -1. , 0.5, 0. ], [ 0.3, 0.3, -2. , 1.5],")
+    assert "every row carries a factor 1/N" in lines[-2]
+    assert lines[-1].startswith("  hint: differentiate the notes' per-sample form")
+
+
+# ----------------------------------------------------------------------------- 2. the focal loss
+
+
+def focal_with_logaddexp(logits, targets, gamma=2.0):
+    """A correct answer: log p_t = -log(1 + e^(-u)) and log(1 - p_t) = -log(1 + e^u), both by logaddexp."""
+    z = np.asarray(logits, dtype=float)
+    u = (2 * np.asarray(targets, dtype=float) - 1) * z
+    return float(np.mean(np.exp(-gamma * np.logaddexp(0.0, u)) * np.logaddexp(0.0, -u)))
+
+
+def focal_from_the_chapters_formula(logits, targets, gamma=2.0):
+    """A correct answer: the chapter's stable cross-entropy times a stable sigmoid of the right sign."""
+    z = np.asarray(logits, dtype=float)
+    y = np.asarray(targets, dtype=float)
+    bce = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    one_minus_pt = np.where(y == 1, act.sigmoid(-z), act.sigmoid(z))
+    return np.mean(one_minus_pt**gamma * bce)
+
+
+def focal_subtracting_from_one(logits, targets, gamma=2.0):
+    """1 - p_t by subtraction: loses the relative accuracy of losses below 1e-12 or so, which the check forgives."""
+    z = np.asarray(logits, dtype=float)
+    y = np.asarray(targets, dtype=float)
+    bce = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    pt = np.where(y == 1, act.sigmoid(z), act.sigmoid(-z))
+    return np.mean((1 - pt) ** gamma * bce)
+
+
+@pytest.mark.parametrize("answer", [focal_with_logaddexp, focal_from_the_chapters_formula, focal_subtracting_from_one])
+def test_focal_correct_answers_pass(answer, capsys):
+    assert check("ch03.sigmoid_focal_loss", answer) is None
+    assert "✓ ch03.sigmoid_focal_loss: all 8 checks passed" in capsys.readouterr().out
+
+
+def test_focal_cases_agree_with_torch():
+    """torchvision's formula (cross-entropy with logits times (1 - p_t)^γ), in float64, for moderate logits."""
+    for case in EXERCISES["ch03.sigmoid_focal_loss"].cases:
+        z, y = (torch.tensor(np.asarray(a, dtype=float)) for a in case.args)
+        if z.abs().max() > 30:
+            continue
+        gamma = case.kwargs.get("gamma", 2.0)
+        p = torch.sigmoid(z)
+        pt = p * y + (1 - p) * (1 - y)
+        ce = F.binary_cross_entropy_with_logits(z, y, reduction="none")
+        assert case.expected == pytest.approx((ce * (1 - pt) ** gamma).mean().item(), rel=1e-12)
+    far = EXERCISES["ch03.sigmoid_focal_loss"].cases[-1]
+    ce = F.binary_cross_entropy_with_logits(*(torch.tensor(a) for a in far.args), reduction="none")
+    assert far.expected == ce.mean().item() == 2000.0  # (1 - p_t)^γ is exactly 1 or 0 there
+
+
+def focal_naive_log(logits, targets, gamma=2.0):
+    z = np.asarray(logits, dtype=float)
+    y = np.asarray(targets, dtype=float)
+    pt = np.where(y == 1, act.sigmoid(z), 1 - act.sigmoid(z))
+    return np.mean(-((1 - pt) ** gamma) * np.log(pt))
+
+
+def focal_two_stage_clip(logits, targets, gamma=2.0):
+    z = np.asarray(logits, dtype=float)
+    y = np.asarray(targets, dtype=float)
+    pt = np.where(y == 1, act.sigmoid(z), act.sigmoid(-z))
+    return np.mean(-((1 - pt) ** gamma) * np.log(np.maximum(pt, 1e-7)))
+
+
+def focal_with_pt_to_the_gamma(logits, targets, gamma=2.0):
+    z = np.asarray(logits, dtype=float)
+    y = np.asarray(targets, dtype=float)
+    u = np.where(y == 1, z, -z)
+    return np.mean(act.sigmoid(u) ** gamma * (np.maximum(-u, 0) + np.log1p(np.exp(-np.abs(u)))))
+
+
+def focal_without_the_factor(logits, targets, gamma=2.0):
+    z = np.asarray(logits, dtype=float)
+    y = np.asarray(targets, dtype=float)
+    return np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
+
+
+def focal_without_the_one_minus_y_term(logits, targets, gamma=2.0):
+    """Note 004's mistake carried over: only the y log p term, so a target of 0 costs nothing."""
+    z = np.asarray(logits, dtype=float)
+    y = np.asarray(targets, dtype=float)
+    return np.mean(y * act.sigmoid(-z) ** gamma * (np.maximum(-z, 0) + np.log1p(np.exp(-np.abs(z)))))
+
+
+def focal_summed(logits, targets, gamma=2.0):
+    return focal_from_the_chapters_formula(logits, targets, gamma) * np.size(logits)
+
+
+def focal_by_the_package(logits, targets, gamma=2.0):
+    y = np.asarray(targets, dtype=float)
+    bce = losses.sigmoid_cross_entropy(logits, targets, reduction="none")
+    return np.mean(np.where(y == 1, act.sigmoid(-np.asarray(logits)), act.sigmoid(logits)) ** gamma * bce)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (focal_naive_log, "raised FloatingPointError: divide by zero"),
+        (focal_two_stage_clip, r"returned 8\.05904782547916\d*, expected 2000\.0 \(logits of ±4000"),
+        (focal_with_pt_to_the_gamma, r"sigmoid_focal_loss\(3\.0, 1\.0\) returned .*easy, right answer"),
+        (focal_without_the_factor, r"sigmoid_focal_loss\(0\.0, 1\.0\) returned 0\.69314"),
+        (focal_without_the_one_minus_y_term, r"sigmoid_focal_loss\(0\.0, 0\.0\) returned 0\.0, .*'no'"),
+        (focal_summed, "the mean over all elements"),
+        (focal_by_the_package, "`dlscratch.losses.sigmoid_cross_entropy`, which is switched off"),
+    ],
+)
+def test_focal_mistakes(wrong, message):
+    with pytest.raises(ExerciseFailed, match=message):
+        check("ch03.sigmoid_focal_loss", wrong)
+
+
+def test_focal_overflow_gets_the_hint():
+    with pytest.raises(ExerciseFailed) as info:
+        check("ch03.sigmoid_focal_loss", focal_naive_log)
+    assert str(info.value).splitlines()[1].startswith("  hint: reread 'Sigmoid cross-entropy, derived stably'")
+
+
+# ----------------------------------------------------------------------------- 3. where the MSE pushes hardest
+
+
+def steepest_by_narrowing_a_grid():
+    """A student's way: evaluate the figure's slope on a grid and zoom in on its most negative value."""
+    lo, hi = -10.0, 10.0
+    for _ in range(8):
+        z = np.linspace(lo, hi, 101)
+        _, slope = loss_curve("MSE on σ(z)", z, target=1.0)
+        best = z[np.argmin(slope)]
+        width = (hi - lo) / 50
+        lo, hi = best - width, best + width
+    return [best, float(loss_curve("MSE on σ(z)", np.array([best]), target=1.0)[1][0])]
+
+
+def test_steepest_push_answers(capsys):
+    check("ch03.mse_steepest_push", steepest_by_narrowing_a_grid())
+    check("ch03.mse_steepest_push", [-math.log(2), -8 / 27])
+    assert capsys.readouterr().out.count("✓ ch03.mse_steepest_push: correct") == 2
+
+
+def test_steepest_push_is_where_the_calculus_says():
+    z = np.linspace(-5.0, 5.0, 1_000_001)
+    _, slope = loss_curve("MSE on σ(z)", z, target=1.0)
+    assert np.all(slope < 0)
+    assert z[np.argmin(slope)] == pytest.approx(-math.log(2), abs=2e-5)
+    assert slope.min() == pytest.approx(-8 / 27, rel=1e-9)
+    assert act.sigmoid(-math.log(2)) == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        ([-8 / 27, -math.log(2)], "swapped"),
+        ([-math.log(2), 8 / 27], "the sign of the slope"),
+        ([0.0, -0.25], "where σ' is largest, not the slope of the loss"),
+        ([-math.log(2), -4 / 27], "the ½ convention, not the figure's loss"),
+        ([math.log(2), -8 / 27], "σ = 2/3"),
+    ],
+)
+def test_wrong_steepest_push_fails(answer, why):
+    with pytest.raises(ExerciseFailed, match="differs from the answer"):
+        check("ch03.mse_steepest_push", answer)
+
+
+# ----------------------------------------------------------------------------- 4. the written answer
+
+
+def test_written_answer_a_double_softmax():
+    """A softmax before nn.CrossEntropyLoss: the true class gets at most e/(e + 9) ≈ 0.23, so the loss never falls
+    below log(1 + 9/e) ≈ 1.46; and a saturated softmax in the model sends back almost no gradient."""
+    best = math.e / (math.e + 9)
+    floor = math.log1p(9 / math.e)
+    assert round(best, 2) == 0.23
+    assert round(floor, 2) == 1.46
+    assert floor == pytest.approx(-math.log(best))
+    loss = torch.nn.CrossEntropyLoss(reduction="none")
+    one_hot = torch.eye(10, dtype=torch.float64)[:1]  # the best the model's softmax can output for class 0
+    assert loss(one_hot, torch.tensor([0])).item() == pytest.approx(floor, rel=1e-12)
+    assert torch.softmax(one_hot, dim=1)[0, 0].item() == pytest.approx(best, rel=1e-12)
+    # no other output of a softmax does better: random points of the simplex, sharp and flat
+    rng = np.random.default_rng(0)
+    for alpha in (0.05, 1.0, 20.0):
+        probs = torch.tensor(rng.dirichlet(np.full(10, alpha), size=20_000))
+        assert loss(probs, torch.zeros(20_000, dtype=torch.long)).min().item() > floor
+    # the gradient reaching the model's logits through its own saturated softmax
+    inner = torch.tensor([[12.0] + [0.0] * 9], dtype=torch.float64, requires_grad=True)
+    loss(torch.softmax(inner, dim=1), torch.tensor([0])).sum().backward()
+    assert inner.grad.abs().max().item() < 1e-4
+
+
+def test_written_answer_b_label_smoothing():
+    """The smoothed loss is smallest at p = t (0.91 and 0.01), a logit gap of log 91 ≈ 4.51; beyond it the
+    true class's gradient entry turns positive; with one-hot targets it stays negative at every finite gap."""
+    eps, num_classes = 0.1, 10
+    top, rest = 1 - eps + eps / num_classes, eps / num_classes
+    assert (round(top, 2), round(rest, 2)) == (0.91, 0.01)
+    gap = math.log(top / rest)
+    assert gap == pytest.approx(math.log(91))
+    assert round(gap, 2) == 4.51
+
+    def grad(g, label_smoothing, shift=0.0):
+        x = torch.tensor([[g + shift] + [shift] * (num_classes - 1)], dtype=torch.float64, requires_grad=True)
+        F.cross_entropy(x, torch.tensor([0]), label_smoothing=label_smoothing).backward()
+        return x.grad[0].numpy()
+
+    assert np.allclose(grad(gap, eps), 0.0, atol=1e-15)
+    assert np.allclose(grad(gap, eps, shift=7.5), 0.0, atol=1e-15)  # adding a constant changes nothing
+    assert np.allclose(softmax(np.array([gap] + [0.0] * 9)), [top] + [rest] * 9)
+    assert grad(6.0, eps)[0] > 0 > grad(3.0, eps)[0]  # pushed back beyond the gap, forward below it
+    assert all(grad(g, 0.0)[0] < 0 for g in (0.0, 4.51, 10.0, 20.0, 30.0))  # one-hot: always pushed further
+    # the model solution of exercise 1 says the same
+    smoothed = (1 - eps) * np.eye(num_classes)[0] + eps / num_classes
+    assert np.allclose(grad_row_by_row(np.array([gap] + [0.0] * 9), smoothed), 0.0, atol=1e-15)

@@ -1,4 +1,6 @@
-"""Chapter 4 support code: the figures of dlscratch.plots.numgrad and the exercises in exercises/ch04.py."""
+"""Chapter 4 support code: the figures of dlscratch.plots.numgrad, and the exercises in exercises/ch04.py:
+the model solutions pass, the typical mistakes fail with a useful message, and every number in the
+written model answer is right."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from dlscratch import numgrad
-from dlscratch.exercises import EXERCISES, ExerciseFailed, check
+from dlscratch.exercises import EXERCISES, ExerciseFailed, FunctionExercise, ValueExercise, ch04, check
 from dlscratch.plots import numgrad as plots
 
 EPS = np.finfo(np.float64).eps
@@ -111,120 +113,297 @@ def test_bowl_gradients_are_right(name):
 
 
 # ----------------------------------------------------------------------------- exercises
+# Correct answers written independently of the package (and of each other's style), then the typical mistakes.
+
+
+def numerical_hessian(f, x):
+    """Second differences of f itself, without any gradient: H_ij from the four points x ± h e_i ± h e_j."""
+    h = 1e-4
+    x = np.asarray(x, dtype=float)
+    n = x.size
+    unit = np.eye(n) * h  # (n, n): row i is h e_i
+    hessian = np.empty((n, n))
+    for i in range(n):
+        for j in range(n):
+            hessian[i, j] = (
+                f(x + unit[i] + unit[j])
+                - f(x + unit[i] - unit[j])
+                - f(x - unit[i] + unit[j])
+                + f(x - unit[i] - unit[j])
+            ) / (4 * h * h)
+    return hessian
+
+
+def hessian_from_the_package_gradient(f, x):
+    """The model solution's way: central differences of ng.numerical_gradient (allowed: nothing is switched off)."""
+    h = 1e-4
+    x = np.array(x, dtype=float)
+    columns = []
+    for j in range(x.size):
+        step = np.zeros(x.size)
+        step[j] = h
+        columns.append((numgrad.numerical_gradient(f, x + step) - numgrad.numerical_gradient(f, x - step)) / (2 * h))
+    return np.stack(columns, axis=1)
+
+
+def largest_stable_lr(A):
+    """2/λmax, with λmax by power iteration (no eigen-solver)."""
+    A = np.asarray(A, dtype=float)
+    v = np.arange(1.0, len(A) + 1) ** 2  # not orthogonal to the top eigenvector of any case
+    for _ in range(2000):
+        v = A @ v
+        v = v / np.linalg.norm(v)
+    return 2.0 / float(v @ A @ v)
+
+
+def rosenbrock_hessian(x):
+    """The Rosenbrock Hessian, by hand."""
+    return np.array([[2 - 400 * (x[1] - x[0] ** 2) + 800 * x[0] ** 2, -400 * x[0]], [-400 * x[0], 200.0]])
+
+
+def rosenbrock_gradient(x):
+    return np.array([-2 * (1 - x[0]) - 400 * x[0] * (x[1] - x[0] ** 2), 200 * (x[1] - x[0] ** 2)])
 
 
 def test_chapter_4_exercises_are_registered():
-    expected = {
-        "ch04.numerical_gradient",
-        "ch04.gradient_descent",
-        "ch04.one_step_lr",
-        "ch04.directional_derivative",
-        "ch04.steepest_rate",
+    assert isinstance(EXERCISES["ch04.numerical_hessian"], FunctionExercise)
+    assert isinstance(EXERCISES["ch04.largest_stable_lr"], FunctionExercise)
+    assert isinstance(EXERCISES["ch04.rosenbrock_lr"], ValueExercise)
+    assert {eid for eid in EXERCISES if eid.startswith("ch04.")} == {
+        "ch04.numerical_hessian",
+        "ch04.largest_stable_lr",
+        "ch04.rosenbrock_lr",
     }
-    assert expected <= set(EXERCISES)
 
 
-def _reference_gradient_descent(f, init_x, lr=0.01, step_num=100):
-    return numgrad.gradient_descent(f, init_x, lr=lr, num_steps=step_num)[-1]
+def test_nothing_in_the_package_answers_them():
+    """Hence switched_off is empty; the Hessian exercise tells the reader to use ng.numerical_gradient."""
+    assert EXERCISES["ch04.numerical_hessian"].switched_off == ()
+    assert EXERCISES["ch04.largest_stable_lr"].switched_off == ()
+    assert not [name for name in dir(numgrad) if "hess" in name.lower() or "stable" in name.lower()]
 
 
-def test_reference_solutions_pass(capsys):
-    assert check("ch04.numerical_gradient", numgrad.numerical_gradient)
-    assert check("ch04.gradient_descent", _reference_gradient_descent)
-    assert check("ch04.one_step_lr", 0.5)
-    assert check("ch04.directional_derivative", (12 + 4 * (1 + math.cos(2.0))) / 5)
-    assert check("ch04.steepest_rate", math.hypot(4, 1 + math.cos(2.0)))
-    assert "✓ ch04.numerical_gradient: all 6 checks passed" in capsys.readouterr().out
+def test_correct_answers_pass(capsys):
+    check("ch04.numerical_hessian", numerical_hessian)
+    check("ch04.numerical_hessian", hessian_from_the_package_gradient)
+    check("ch04.largest_stable_lr", largest_stable_lr)
+    check("ch04.largest_stable_lr", lambda A: 2 / np.linalg.eigvalsh(A).max())
+    check("ch04.rosenbrock_lr", largest_stable_lr(numerical_hessian(ch04.rosenbrock, np.array([1.0, 1.0]))))
+    check("ch04.rosenbrock_lr", largest_stable_lr(rosenbrock_hessian([1.0, 1.0])))
+    out = capsys.readouterr().out
+    assert out.count("✓") == 6
+    assert "✓ ch04.numerical_hessian: all 6 checks passed" in out
 
 
-def test_numerical_answers_to_the_value_exercises_pass():
-    def f(x):
-        return x[0] ** 2 * x[1] + np.sin(x[1])
+def test_the_expected_hessians_are_right():
+    """The cases' hand-written Hessians agree with second differences of the functions themselves."""
+    for case in EXERCISES["ch04.numerical_hessian"].cases:
+        f, x = case.args
+        np.testing.assert_allclose(numerical_hessian(f, x), case.expected, rtol=1e-6, atol=1e-7)
+        assert np.allclose(case.expected, np.transpose(case.expected))
+    np.testing.assert_array_equal(ch04.ROSENBROCK_HESSIAN, rosenbrock_hessian([1.0, 1.0]))
 
-    g = numgrad.numerical_gradient(f, np.array([1.0, 2.0]))
-    assert check("ch04.directional_derivative", g @ np.array([0.6, 0.8]))
-    assert check("ch04.steepest_rate", np.linalg.norm(g))
+
+def test_the_expected_limits_are_where_gradient_descent_turns():
+    """Just below each case's limit gradient descent on ½xᵀAx converges, just above it diverges."""
+    for case in EXERCISES["ch04.largest_stable_lr"].cases:
+        (A,) = case.args
+        A = np.asarray(A, dtype=float)
+        x0 = np.linspace(1.0, 2.0, len(A))
+        for factor, converges in ((0.99, True), (1.01, False)):
+            path = numgrad.gradient_descent(
+                lambda v, A=A: 0.5 * v @ A @ v, x0, lr=factor * case.expected, num_steps=3000, grad=lambda v, A=A: A @ v
+            )
+            assert (np.linalg.norm(path[-1]) < 1e-3 * np.linalg.norm(x0)) == converges, (A, factor)
 
 
-def _notes_gradient(f, x):
-    """The notes' numerial_gradient: loops over x[i] and writes into x."""
+def test_the_rosenbrock_limit_holds_for_gradient_descent_near_the_minimum():
+    lr = EXERCISES["ch04.rosenbrock_lr"].expected
+    start = np.array([1.0, 1.0]) + 1e-3 * np.array([0.6, -0.8])
+    good = numgrad.gradient_descent(ch04.rosenbrock, start, lr=0.98 * lr, num_steps=300, grad=rosenbrock_gradient)
+    bad = numgrad.gradient_descent(ch04.rosenbrock, start, lr=1.02 * lr, num_steps=300, grad=rosenbrock_gradient)
+    distance = np.linalg.norm(start - 1.0)
+    assert np.linalg.norm(good[-1] - 1.0) < distance  # converging, slowly along the valley
+    assert np.linalg.norm(bad[-1] - 1.0) > 10 * distance  # thrown out of the minimum (and caught by the valley)
+
+
+# ----------------------------------------------------------------------------- typical mistakes: the Hessian
+
+
+def _forward_difference_of_the_gradient(f, x):
     h = 1e-4
-    grad = np.zeros_like(x)
-    for i in range(x.size):
-        tmp_val = x[i]
-        x[i] = tmp_val + h
-        fxh1 = f(x)
-        x[i] = tmp_val - h
-        fxh2 = f(x)
-        grad[i] = (fxh1 - fxh2) / (2 * h)
-        x[i] = tmp_val
-    return grad
+    x = np.array(x, dtype=float)
+    base = numgrad.numerical_gradient(f, x)
+    return np.stack([(numgrad.numerical_gradient(f, x + h * e) - base) / h for e in np.eye(x.size)], axis=1)
 
 
-def test_the_notes_gradient_fails_on_matrices():
-    with pytest.raises(ExerciseFailed, match=r"(?s)numerical_gradient\(.*\) raised IndexError"):
-        check("ch04.numerical_gradient", _notes_gradient)
+def _divides_by_h(f, x):
+    return 2 * hessian_from_the_package_gradient(f, x)
 
 
-def test_a_gradient_that_mutates_its_input_fails():
-    def numerical_gradient(f, x):
-        x = np.asarray(x)  # no copy: writes go to the caller's array
-        if x.dtype.kind != "f":
-            x = x.astype(float)
-        grad = np.zeros(x.shape)
-        for index in np.ndindex(x.shape):
-            original = x[index]
-            x[index] = original + 1e-4
-            f_plus = f(x)
-            x[index] = original - 1e-4
-            f_minus = f(x)
-            x[index] = original + 1e-12  # "restores" the wrong value
-            grad[index] = (f_plus - f_minus) / 2e-4
-        return grad
-
-    with pytest.raises(ExerciseFailed, match="modified its input array"):
-        check("ch04.numerical_gradient", numerical_gradient)
+def _pure_second_derivatives_only(f, x):
+    return np.diag(np.diag(numerical_hessian(f, x)))
 
 
-def test_a_forward_difference_is_not_accurate_enough():
-    def numerical_gradient(f, x):
-        x = np.array(x, dtype=float)
-        base = f(x)
-        grad = np.zeros_like(x)
-        for index in np.ndindex(x.shape):
-            shifted = x.copy()
-            shifted[index] += 1e-4
-            grad[index] = (f(shifted) - base) / 1e-4
-        return grad
-
-    with pytest.raises(ExerciseFailed, match=r"returned .* expected"):
-        check("ch04.numerical_gradient", numerical_gradient)
-
-
-def test_the_notes_gradient_descent_fails():
-    def gradient_descent(f, init_x, lr=0.01, step_num=100):
-        x = init_x  # no copy
-        for _ in range(step_num):
-            x -= lr * numgrad.numerical_gradient(f, x)
-        return x
-
-    with pytest.raises(ExerciseFailed, match="modified its input array"):
-        check("ch04.gradient_descent", gradient_descent)
+def _moves_the_callers_x(f, x):
+    """Perturbs the caller's array in place and 'restores' it: (x + h) - 2h + h is not always x."""
+    h = 1e-4
+    x = np.asarray(x, dtype=float)  # no copy for a float array
+    hessian = np.empty((x.size, x.size))
+    for j in range(x.size):
+        x[j] += h
+        g_plus = numgrad.numerical_gradient(f, x)
+        x[j] -= 2 * h
+        g_minus = numgrad.numerical_gradient(f, x)
+        x[j] += h
+        hessian[:, j] = (g_plus - g_minus) / (2 * h)
+    return hessian
 
 
-def test_gradient_descent_with_an_integer_start_must_copy_to_float():
-    def gradient_descent(f, init_x, lr=0.01, step_num=100):
-        x = np.array(init_x)  # a copy, but it keeps the integer dtype
-        for _ in range(step_num):
-            x -= lr * numgrad.numerical_gradient(f, x)
-        return x
+def _keeps_the_integer_dtype(f, x):
+    """A copy, but of the caller's dtype: storing x_j ± h into an integer array truncates it."""
+    h = 1e-4
+    x = np.array(x)
+    hessian = np.empty((x.size, x.size))
+    for j in range(x.size):
+        x_plus, x_minus = x.copy(), x.copy()
+        x_plus[j] = x[j] + h
+        x_minus[j] = x[j] - h
+        hessian[:, j] = (numgrad.numerical_gradient(f, x_plus) - numgrad.numerical_gradient(f, x_minus)) / (2 * h)
+    return hessian
 
-    with pytest.raises(ExerciseFailed, match=r"raised (UFuncTypeError|TypeError|numpy\._core\._exceptions)"):
-        check("ch04.gradient_descent", gradient_descent)
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (_forward_difference_of_the_gradient, r"(?s)numerical_hessian\(exp_ridge, .*a one-sided difference"),
+        (_divides_by_h, r"(?s)numerical_hessian\(quadratic, .*off-diagonal entries included"),
+        (_pure_second_derivatives_only, r"(?s)numerical_hessian\(quadratic, .*off-diagonal entries included"),
+        (_moves_the_callers_x, "modified its input array"),
+        (_keeps_the_integer_dtype, r"(?s)numerical_hessian\(mixed_cubic, \[1, 2\]\) .*integer input"),
+    ],
+)
+def test_hessian_mistakes(wrong, message):
+    with pytest.raises(ExerciseFailed, match=message) as info:
+        check("ch04.numerical_hessian", wrong)
+    if "modified" not in message:
+        assert "hint: column j of the Hessian" in str(info.value)
 
 
-def test_wrong_values_fail():
-    with pytest.raises(ExerciseFailed, match="hint: one step maps"):
-        check("ch04.one_step_lr", 1.0)
-    with pytest.raises(ExerciseFailed):
-        check("ch04.steepest_rate", 4.0)
+# ----------------------------------------------------------------------------- typical mistakes: the learning rate
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (lambda A: 2 / np.max(np.diag(A)), "coupled coordinates: the diagonal entries are not the curvatures"),
+        (
+            lambda A: 1 / np.linalg.eigvalsh(A).max(),
+            r"largest_stable_lr\(\[\[5.\]\]\) returned 0.2, expected 0.4",
+        ),  # forgot the 2
+        (lambda A: 2 / np.linalg.eigvalsh(A).min(), "uncoupled: the steepest axis sets the limit"),
+        (lambda A: 2 / np.trace(A), "uncoupled"),
+        (lambda A: 2 / np.abs(A).sum(axis=1).max(), "three coupled variables"),  # a Gershgorin bound: safe, too small
+    ],
+)
+def test_learning_rate_mistakes(wrong, message):
+    with pytest.raises(ExerciseFailed, match=message) as info:
+        check("ch04.largest_stable_lr", wrong)
+    assert "hint: write one step of gradient descent" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        2 / 802,  # the diagonal entry of the Hessian
+        1 / 1001.6,  # forgot the 2
+        2 / np.linalg.eigvalsh(rosenbrock_hessian([0.0, 0.0])).max(),  # the Hessian at the start, not the minimum
+        0.0019,  # just below the limit is not the limit
+    ],
+)
+def test_wrong_rosenbrock_learning_rates_fail(answer):
+    with pytest.raises(ExerciseFailed, match="hint: at a minimum the gradient vanishes"):
+        check("ch04.rosenbrock_lr", answer)
+
+
+# ----------------------------------------------------------------------------- the written model answer (exercise 4)
+
+
+def _second_difference_errors(name, hs):
+    """|nested central difference - f''|, the same h in both, averaged over x ∈ [0.8, 1.2] like the chapter's figure."""
+    f, second = {"exp": (np.exp, np.exp), "sin": (np.sin, lambda x: -np.sin(x))}[name]
+    xs = plots.smoothing_points(1.0)
+    errors = []
+    for h in hs:
+
+        def central(x, h=h):
+            return (f(x + h) - f(x - h)) / (2 * h)
+
+        errors.append(np.mean(np.abs((central(xs + h) - central(xs - h)) / (2 * h) - second(xs))))
+    return np.array(errors)
+
+
+def test_written_answer_a_nested_differences():
+    """(a): the nested central difference is (f(x+2h) - 2f(x) + f(x-2h)) / 4h², its truncation error h²/3·f''''."""
+    h = 1e-2
+    nested = numgrad.numerical_diff(lambda t: numgrad.numerical_diff(math.exp, t, h), 1.0, h)
+    assert nested == pytest.approx((math.exp(1 + 2 * h) - 2 * math.e + math.exp(1 - 2 * h)) / (4 * h * h), rel=1e-12)
+    assert nested - math.e == pytest.approx(h**2 / 3 * math.e, rel=0.01)
+    assert round(EPS**0.25, 5) == 1.2e-4  # ε^(1/4) ≈ 1.2e-4
+    assert round(EPS**0.5, 9) == 1.5e-8  # ε^(1/2) ≈ 1.5e-8
+    assert round(EPS / 6e-6**2, 6) == 6e-6  # ε/h² at h = 6e-6
+
+
+@pytest.mark.parametrize("name", ["exp", "sin"])
+def test_written_answer_a_measured(name):
+    """(a): the best step is of the order ε^(1/4), close to 1e-4; the best error of the order ε^(1/2);
+    h = 6e-6 is more than a hundred times worse than h = 1e-4."""
+    hs = np.logspace(-8, -1, 141)
+    errors = _second_difference_errors(name, hs)
+    best = hs[np.argmin(errors)]
+    assert 0.25 < best / EPS**0.25 < 4
+    assert 0.5 < best / 1e-4 < 2
+    assert EPS**0.5 / 10 < errors.min() < 10 * EPS**0.5
+    at_default, at_first_derivative_best = _second_difference_errors(name, [1e-4, 6e-6])
+    assert at_first_derivative_best > 100 * at_default
+
+
+def test_written_answer_b_cost():
+    """(b): 4n² evaluations (36 for n = 3) with the chapter's model solution; 4e12 for a million, 8 TB of entries."""
+    calls = 0
+
+    def counted(x):
+        nonlocal calls
+        calls += 1
+        return float(np.sum(np.sin(x)))
+
+    hessian_from_the_package_gradient(counted, np.array([0.1, 0.2, 0.3]))
+    assert calls == 4 * 3**2 == 36
+    n = 10**6
+    assert 4 * n**2 == 4e12
+    assert n**2 * np.dtype(np.float64).itemsize == 8e12  # 10^12 entries, 8 TB
+
+
+def test_written_answer_c_rosenbrock():
+    """(c): λ ≈ 0.40 and 1001.6; factors 0.99924 and -0.90 at η = 0.0019; about 18,200 steps; ratio about 2500,
+    against 10 for the chapter's elongated bowl."""
+    eta = 0.0019
+    assert eta < EXERCISES["ch04.rosenbrock_lr"].expected
+    low, high = np.linalg.eigvalsh(ch04.ROSENBROCK_HESSIAN)
+    assert round(low, 2) == 0.40
+    assert round(high, 1) == 1001.6
+    assert round(1 - eta * low, 5) == 0.99924
+    assert round(1 - eta * high, 2) == -0.90
+    steps = math.log(1e6) / abs(math.log(1 - eta * low))
+    assert round(steps, -2) == 18_200
+    assert round(high / low, -2) == 2500
+    # the count on the function itself: from a point near (1, 1) along the flattest direction
+    _, vectors = np.linalg.eigh(ch04.ROSENBROCK_HESSIAN)
+    start = np.array([1.0, 1.0]) + 1e-3 * vectors[:, 0]
+    path = numgrad.gradient_descent(ch04.rosenbrock, start, lr=eta, num_steps=18_500, grad=rosenbrock_gradient)
+    distance = np.linalg.norm(path - [1.0, 1.0], axis=1)
+    reached = int(np.argmax(distance < 1e-6 * distance[0]))
+    assert reached == pytest.approx(18_200, rel=0.01)
+    # the chapter's elongated bowl 0.1·x0² + x1²: curvatures 0.2 and 2
+    bowl = np.linalg.eigvalsh(numerical_hessian(plots.BOWLS["0.1·x0² + x1²"][0], np.array([-3.0, 4.0])))
+    assert bowl[1] / bowl[0] == pytest.approx(10, rel=1e-6)

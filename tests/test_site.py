@@ -7,6 +7,7 @@ frame from another host. These checks read the HTML and CSS; the browser test
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -145,7 +146,7 @@ def test_pages_are_within_the_size_budget(pages):
 
 
 @pytest.mark.parametrize("chapter", chapter_files())
-def test_chapter_page_has_scrubbers_and_hidden_solutions(chapter):
+def test_chapter_page_has_scrubbers(chapter):
     page = HTML / f"{chapter}.html"
     if not page.is_file():
         pytest.fail(f"{page} was not built: run `make book`")
@@ -159,12 +160,80 @@ def test_chapter_page_has_scrubbers_and_hidden_solutions(chapter):
         assert all(v.startswith("data:image/png;base64,") for v in frames.values())
     assert "widget-view+json" not in text
     assert "widget-state+json" not in text
-    # solution cells are collapsed behind a toggle (MyST-NB's hide-input tag)
-    solutions = re.findall(r'<div class="cell tag_hide-input[^"]*"', text)
-    n_solutions = (ROOT / f"{chapter}.md").read_text(encoding="utf-8").count("### BEGIN SOLUTION")
-    assert n_solutions >= 1
-    assert len(solutions) >= n_solutions, f"{chapter}: {n_solutions} solutions but {len(solutions)} hidden cells"
-    for match in re.finditer(r"BEGIN SOLUTION", text):
-        before = text[: match.start()]
-        cell_start = max(before.rfind('<div class="cell '), before.rfind('<div class="cell tag_'))
-        assert before.rfind('<div class="cell tag_hide-input') == cell_start, f"{chapter}: a visible solution"
+
+
+# ----------------------------------------------------------------------------- exercises on the website
+
+
+def _chapter_html(chapter: str) -> str:
+    page = HTML / f"{chapter}.html"
+    if not page.is_file():
+        pytest.fail(f"{page} was not built: run `make book`")
+    return page.read_text(encoding="utf-8")
+
+
+def test_no_page_shows_nbgrader_markers_or_hidden_tests(pages):
+    from chapter_cells import all_chapters
+
+    hidden = [
+        line.strip()
+        for chapter in all_chapters()
+        for cell in chapter.check_cells
+        for block in re.findall(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", cell.source, re.S)
+        for line in block.splitlines()
+        if len(line.strip()) > 8
+    ]
+    assert hidden, "no hidden tests in the chapters"
+    offenders = []
+    for page in [*pages, HTML / "searchindex.js"]:
+        text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+        for marker in ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION", "END SOLUTION"):
+            if marker in text:
+                offenders.append(f"{page.relative_to(HTML)}: {marker}")
+        offenders += [f"{page.relative_to(HTML)}: hidden test {line!r}" for line in hidden if line in text]
+    assert not offenders, "\n".join(offenders)
+
+
+@pytest.mark.parametrize("chapter", chapter_files())
+def test_every_solution_is_behind_a_solution_toggle(chapter):
+    from chapter_cells import code_lines, read_chapter
+
+    text = _chapter_html(chapter)
+    source = read_chapter(ROOT / f"{chapter}.md")
+    toggles = re.findall(r'<details class="admonition hide above-input">(.*?)</details>', text, re.S)
+    solutions = [t for t in toggles if '<p class="collapsed admonition-title">Solution</p>' in t]
+    assert len(solutions) == len(source.solution_cells), f"{chapter}: {len(solutions)} toggles"
+    assert "Show code cell source" not in text
+    hidden_text = html.unescape(re.sub(r"<[^>]+>", "", "".join(solutions)))
+    outside = html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"<details.*?</details>", "", text, flags=re.S)))
+    flat_outside = " ".join(outside.split())
+    for cell in source.solution_cells:
+        body = re.search(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", cell.source, re.S).group(1)
+        lines = code_lines(body)
+        for line in lines:
+            assert line in hidden_text, f"{chapter}: {line!r} is not behind its toggle"
+        whole = " ".join(" ".join(lines).split())  # the solution as a whole: single lines may recur in the text
+        assert whole not in flat_outside, f"{chapter}: a solution shows outside its toggle"
+    # written answers: a dropdown admonition titled "Solution" (collapsed by sphinx-togglebutton)
+    answers = re.findall(r'<div class="[^"]*\bdropdown\b[^"]*">\s*<p class="admonition-title">Solution</p>', text)
+    assert len(answers) == len(source.answer_cells) >= 1
+
+
+@pytest.mark.parametrize("chapter", chapter_files())
+def test_no_numeric_exercise_is_answered_on_the_page(chapter):
+    """The answer of a numeric exercise appears nowhere on the page (the solution cells do not print it)."""
+    import numpy as np
+
+    from dlscratch.exercises import EXERCISES, ValueExercise
+
+    text = html.unescape(re.sub(r"<[^>]+>", " ", _chapter_html(chapter)))
+    number = Path(chapter).name[:2]
+    for exercise_id, exercise in EXERCISES.items():
+        if not (exercise_id.startswith(f"ch{number}.") and isinstance(exercise, ValueExercise)):
+            continue
+        for value in np.ravel(np.asarray(exercise.expected, dtype=float)):
+            if value == round(value) or not np.isfinite(value):
+                continue  # whole numbers occur everywhere; only distinctive decimals are searched for
+            shown = {f"{value:.{d}g}" for d in (4, 5, 6, 8)} | {repr(float(value))}
+            found = sorted(s for s in shown if len(s.lstrip("-0.")) >= 4 and s in text)
+            assert not found, f"{chapter}: the answer of {exercise_id} is on the page as {found}"

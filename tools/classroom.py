@@ -62,11 +62,7 @@ COURSE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 def model_answer_cells(notebook) -> list:
     """The written-answer cells: markdown cells that nbgrader grades by hand (``solution`` and ``grade``)."""
-    return [
-        c
-        for c in notebook.cells
-        if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("solution")
-    ]
+    return [c for c in notebook.cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("solution")]
 
 
 def secret_lines(source_nb) -> list[str]:
@@ -95,7 +91,7 @@ def leaks(release_nb, secrets: list[str]) -> list[str]:
 
 
 def run_nbgrader(out: Path, command: str, *args: str, **env: str) -> subprocess.CompletedProcess:
-    """``nbgrader COMMAND ARGS`` in the course directory ``out`` (so its nbgrader_config.py applies); output captured."""
+    """``nbgrader COMMAND ARGS`` in the course folder ``out`` (so its nbgrader_config.py applies), output captured."""
     nbgrader = Path(sys.executable).with_name("nbgrader")
     return subprocess.run(
         [
@@ -134,9 +130,14 @@ def course_config(out: Path, course: str | None, exchange: Path | None) -> str:
         "# nbgrader configuration of this course, written by `make release` (tools/classroom.py release).\n"
         "# Run nbgrader commands in this folder: nbgrader release_assignment 01_activations, collect, autograde,\n"
         "# formgrader, generate_feedback ... Set the course id with `make release COURSE=<id>` (or edit it here).\n"
+        "from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor\n"
+        "from nbgrader.preprocessors import ClearHiddenTests, GetGrades\n"
+        "\n"
         "c = get_config()  # noqa: F821  (nbgrader provides it)\n"
         f"c.CourseDirectory.course_id = {course!r}\n"
-        f"{exchange_line}\n",
+        f"{exchange_line}\n"
+        "# Feedback shows a student's graded notebook without the hidden tests, so they stay hidden next term.\n"
+        "c.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]\n",
         encoding="utf-8",
     )
     return course
@@ -316,7 +317,7 @@ def place(out: Path, submissions: dict[tuple, Path]) -> None:
 
 
 def score_table(out: Path, student: str | None) -> list[str]:
-    """One line per submission in the gradebook: points earned / possible, and where points were lost."""
+    """One line per submission in the gradebook: points so far / possible, points lost, answers to grade by hand."""
     from nbgrader.api import Gradebook
 
     rows = []
@@ -325,18 +326,20 @@ def score_table(out: Path, student: str | None) -> list[str]:
             for sub in sorted(assignment.submissions, key=lambda s: s.student.id):
                 if student is not None and sub.student.id != student:
                     continue
+                grades = [g for nb in sub.notebooks for g in nb.grades]
                 lost = [
                     f"{g.name} {g.score:g}/{g.max_score:g}"
-                    for nb in sub.notebooks
-                    for g in nb.grades
-                    if g.score < g.max_score
+                    for g in grades
+                    if not g.needs_manual_grade and g.score < g.max_score
                 ]
-                if sub.needs_manual_grade:
-                    lost.append("(needs manual grading)")
-                rows.append((sub.student.id, assignment.name, f"{sub.score:g} / {sub.max_score:g}", ", ".join(lost)))
+                by_hand = [g.name for g in grades if g.needs_manual_grade]
+                notes = ([f"lost: {', '.join(lost)}"] if lost else []) + (
+                    [f"to grade by hand: {', '.join(by_hand)}"] if by_hand else []
+                )
+                rows.append((sub.student.id, assignment.name, f"{sub.score:g} / {sub.max_score:g}", "; ".join(notes)))
     if not rows:
         return []
-    header = ("student", "assignment", "points", "lost points")
+    header = ("student", "assignment", "points", "notes")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
     return [f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]}".rstrip() for r in [header, *rows]]
 

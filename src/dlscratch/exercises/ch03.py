@@ -1,4 +1,11 @@
-"""Exercises of chapter 3, loss functions (``chapters/03_losses.md``)."""
+"""Exercises of chapter 3, loss functions (``chapters/03_losses.md``).
+
+Each exercise carries an idea of the chapter to a case the chapter does not
+work out: the gradient of the softmax cross-entropy for a mini-batch (derived
+from the notes' per-sample form, labels or target rows), the focal loss (the
+stable sigmoid cross-entropy inside a new loss), and where the squared error
+on a sigmoid pushes hardest (the slope the chapter's figure plots).
+"""
 
 from __future__ import annotations
 
@@ -6,93 +13,168 @@ import math
 
 import numpy as np
 
-from .. import losses
+from .. import activations as act
+from ..softmax import softmax
 from .core import Case, FunctionExercise, ValueExercise, register
 
-# Deep Learning from Scratch's example (notes 003): class 2 is the right one.
-_PROBS = np.array([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0])
-_ONE_HOT = np.eye(10)[2]
-_BATCH = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.25, 0.25, 0.5], [0.0, 0.3, 0.7]])
-_LABELS = np.array([0, 1, 2, 0])  # the last sample gave its true class probability 0
-
-register(
-    FunctionExercise(
-        id="ch03.mini_batch_cross_entropy",
-        switched_off=("dlscratch.losses.cross_entropy", "dlscratch.losses.nll_loss"),
-        name="mini_batch_cross_entropy",
-        cases=[
-            Case((_PROBS, _ONE_HOT), losses.cross_entropy(_PROBS, _ONE_HOT), note="one sample, one-hot target"),
-            Case((_PROBS, np.int64(2)), losses.cross_entropy(_PROBS, 2), note="one sample, a class label"),
-            Case(
-                (_BATCH[:3], np.eye(3)[_LABELS[:3]]),
-                losses.cross_entropy(_BATCH[:3], _LABELS[:3]),
-                note="a mini-batch of one-hot rows: the mean over the batch",
-            ),
-            Case(
-                (_BATCH[:3], _LABELS[:3]),
-                losses.cross_entropy(_BATCH[:3], _LABELS[:3]),
-                note="a mini-batch of class labels",
-            ),
-            Case(
-                (np.concatenate([_BATCH[:3], _BATCH[:3]]), np.concatenate([_LABELS[:3], _LABELS[:3]])),
-                losses.cross_entropy(_BATCH[:3], _LABELS[:3]),
-                note="the batch twice over has the same mean loss",
-            ),
-            Case(
-                (_BATCH, _LABELS),
-                losses.cross_entropy(_BATCH, _LABELS),
-                note="a true-class probability of 0 costs -log(1e-7), with no log(0) warning",
-            ),
-        ],
-        rtol=1e-5,  # log(p + 1e-7) (the notes) and log(max(p, 1e-7)) both pass
-        atol=1e-8,
-        hint="use probs.ndim (numpy has no .dim); labels pick probs[np.arange(N), labels]; divide by N",
-    )
+#: The package's classification losses: each computes a loss this chapter's exercises ask for, or its
+#: pieces (a finite difference of one approximates the gradient of exercise 1).
+_LOSSES = (
+    "dlscratch.losses.cross_entropy",
+    "dlscratch.losses.nll_loss",
+    "dlscratch.losses.softmax_cross_entropy",
+    "dlscratch.losses.sigmoid_cross_entropy",
 )
 
-_LOGITS = np.array([[2.0, -1.0, 0.0], [-3.0, 5.0, 0.5]])
-_SOFT = np.array([[1.0, 0.0, 0.3], [0.0, 1.0, 0.5]])
+# ----------------------------------------------------------------------------- 1. the gradient of the softmax CE
+
+
+def _softmax_cross_entropy_grad(logits, targets) -> np.ndarray:
+    """d/dx of the batch mean of -Σ t_i x_i + (Σ t_i) logsumexp(x): (softmax(x) Σt - t) / N."""
+    x = np.asarray(logits, dtype=float)
+    rows = x.reshape(-1, x.shape[-1])  # (N, C)
+    t = np.asarray(targets)
+    if t.shape == x.shape:
+        t = t.astype(float).reshape(rows.shape)  # (N, C) target rows
+    else:
+        t = np.eye(x.shape[-1])[t.reshape(-1)]  # labels -> (N, C) one-hot rows
+    grad = (softmax(rows) * t.sum(axis=1, keepdims=True) - t) / rows.shape[0]  # (N, C)
+    return grad.reshape(x.shape)
+
+
+_LOGITS = np.array([[2.0, -1.0, 0.5, 0.0], [0.3, 0.3, -2.0, 1.5], [-0.7, 2.2, 1.0, -1.4]])  # (N, C) = (3, 4)
+_LABELS = np.array([0, 3, 1])  # (N,)
+_SMOOTH = 0.9 * np.eye(4)[_LABELS] + 0.1 / 4  # (N, C): label smoothing with ε = 0.1, rows sum to 1
+_UNNORMALISED = np.array([[1.0, 0.0, 0.5, 0.0], [0.0, 0.0, 0.0, 0.25], [0.5, 1.0, 0.0, 0.5]])  # row sums 1.5, 0.25, 2
+_FAR = np.array([[1.0, 1.0, 1.0, 4000.0], [4000.0, 1.0, 1.0, 1.0]])  # the notes' logits, wrong then right
 
 register(
     FunctionExercise(
-        id="ch03.sigmoid_cross_entropy",
-        switched_off=("dlscratch.losses.sigmoid_cross_entropy",),
-        name="sigmoid_cross_entropy",
+        id="ch03.softmax_cross_entropy_grad",
+        name="softmax_cross_entropy_grad",
         cases=[
-            Case((0.0, 1.0), math.log(2.0), note="σ(0) = 1/2 costs log 2 for either target"),
-            Case((0.0, 0.0), math.log(2.0)),
-            Case((5.0, 0.0), losses.sigmoid_cross_entropy(5.0, 0.0), note="a confident wrong 'yes' costs about 5"),
-            Case((-5.0, 1.0), losses.sigmoid_cross_entropy(-5.0, 1.0)),
             Case(
-                (np.array([1.0, 1.0, -4000.0, -4000.0]), np.array([0.0, 0.0, 0.0, 1.0])),
-                losses.sigmoid_cross_entropy([1, 1, -4000, -4000], [0, 0, 0, 1]),
-                note="the notes' example: mean over the elements, no overflow",
+                (np.zeros(4), 3),
+                np.array([0.25, 0.25, 0.25, -0.75]),
+                note="one sample is a batch of one; with equal logits the true class gets -3/4, every other +1/4",
             ),
-            Case((np.array([4000.0]), np.array([0.0])), 4000.0, note="no overflow for large positive logits either"),
-            Case((_LOGITS, _SOFT), losses.sigmoid_cross_entropy(_LOGITS, _SOFT), note="any shape, soft targets"),
+            Case(
+                (np.array([2.0, -1.0, 0.5]), np.array([0.0, 1.0, 0.0])),
+                _softmax_cross_entropy_grad([2.0, -1.0, 0.5], 1),
+                note="one sample with a one-hot row: the same gradient as with its class label",
+            ),
+            Case(
+                (_LOGITS, _LABELS),
+                _softmax_cross_entropy_grad(_LOGITS, _LABELS),
+                note="a mini-batch of labels: the loss is the mean, so every row carries a factor 1/N",
+            ),
+            Case(
+                (_LOGITS, np.eye(4)[_LABELS]),
+                _softmax_cross_entropy_grad(_LOGITS, _LABELS),
+                note="one-hot rows give the same gradient as the labels",
+            ),
+            Case(
+                (_LOGITS, _SMOOTH),
+                _softmax_cross_entropy_grad(_LOGITS, _SMOOTH),
+                note="smoothed targets: rows of probabilities, every class gets a share",
+            ),
+            Case(
+                (_LOGITS, _UNNORMALISED),
+                _softmax_cross_entropy_grad(_LOGITS, _UNNORMALISED),
+                note="target rows that do not sum to 1: the factor Σt of the notes' form stays in the gradient",
+            ),
+            Case(
+                (_FAR, np.array([0, 0])),
+                np.array([[-0.5, 0.0, 0.0, 0.5], [0.0, 0.0, 0.0, 0.0]]),
+                note="logits 4000 apart, no overflow: the confident mistake gets the full push, the confident "
+                "right answer none",
+            ),
         ],
+        # the losses, differentiated numerically, would approximate the gradient; the derivation is asked for
+        switched_off=(*_LOSSES, "dlscratch.numgrad.numerical_gradient", "dlscratch.numgrad.gradient_check"),
         rtol=1e-9,
         atol=1e-12,
-        hint="max(z, 0) - z*y + log1p(exp(-|z|)), averaged with np.mean; keep the (1 - y) term",
+        hint=(
+            "differentiate the notes' per-sample form from 'Log-softmax and the NLL loss' with respect to each "
+            "logit (the derivative of the log-sum-exp is the softmax); then remember that the batch loss is the "
+            "mean over the rows and that a class label stands for a one-hot row"
+        ),
     )
 )
 
+# ----------------------------------------------------------------------------- 2. the focal loss
+
+
+def _sigmoid_focal_loss(logits, targets, gamma=2.0) -> float:
+    """mean of -(1 - p_t)^γ log p_t, with u = ±z (the sign of the target): 1 - p_t = σ(-u), -log p_t = softplus(-u)."""
+    z = np.asarray(logits, dtype=float)
+    u = np.where(np.asarray(targets) == 1, z, -z)
+    minus_log_pt = np.maximum(-u, 0.0) + np.log1p(np.exp(-np.abs(u)))  # the stable binary cross-entropy
+    return float(np.mean(act.sigmoid(-u) ** gamma * minus_log_pt))
+
+
+_Z = np.array([[-2.0, -0.5, 0.5], [1.5, 4.0, -3.0]])  # (2, 3)
+_Y = np.array([[0.0, 1.0, 1.0], [0.0, 1.0, 0.0]])  # (2, 3)
+
 register(
-    ValueExercise(
-        id="ch03.two_stage_ceiling",
-        expected=-math.log(1e-7),
+    FunctionExercise(
+        id="ch03.sigmoid_focal_loss",
+        name="sigmoid_focal_loss",
+        cases=[
+            Case(
+                (0.0, 1.0),
+                0.25 * math.log(2.0),
+                note="an undecided output, half the probability on the right answer: log 2 times (1/2)^γ",
+            ),
+            Case((0.0, 0.0), 0.25 * math.log(2.0), note="target 0 counts the probability of 'no'"),
+            Case((0.0, 1.0), math.log(2.0), kwargs={"gamma": 0.0}, note="with γ zero it is the binary cross-entropy"),
+            Case(
+                (3.0, 1.0),
+                _sigmoid_focal_loss(3.0, 1.0),
+                note="an easy, right answer costs far less than its cross-entropy",
+            ),
+            Case(
+                (3.0, 0.0),
+                _sigmoid_focal_loss(3.0, 0.0),
+                note="a confident wrong 'yes' keeps almost all of its cross-entropy",
+            ),
+            Case((_Z, _Y), _sigmoid_focal_loss(_Z, _Y), note="any shape: the mean over all elements"),
+            Case(
+                (_Z, _Y),
+                _sigmoid_focal_loss(_Z, _Y, 0.5),
+                kwargs={"gamma": 0.5},
+                note="any γ ≥ 0, not only whole numbers",
+            ),
+            Case(
+                (np.array([-4000.0, -4000.0, 4000.0, 4000.0]), np.array([1.0, 0.0, 0.0, 1.0])),
+                2000.0,
+                note="logits of ±4000: a confidently wrong element costs its whole logit, a right one 0, "
+                "with no overflow and no logarithm of 0",
+            ),
+        ],
+        switched_off=_LOSSES,  # the binary cross-entropy per element is half the answer
         rtol=1e-9,
-        describe="the largest loss the two-stage cross-entropy with δ = 1e-7 can report,",
-        hint="a probability that underflowed to 0 is clipped up to δ, and the loss is -log δ",
+        atol=1e-12,
+        hint=(
+            "reread 'Sigmoid cross-entropy, derived stably': for a target of 0 or 1, the logarithm of p_t is "
+            "minus that element's binary cross-entropy, which has a form that never takes the log of a "
+            "probability; and 1 - p_t is itself a sigmoid, of the logit with its sign flipped when the target is 1"
+        ),
     )
 )
 
+# ----------------------------------------------------------------------------- 3. where the MSE pushes hardest
+
 register(
     ValueExercise(
-        id="ch03.dim_pitfall_factor",
-        expected=10.0,
-        rtol=1e-5,  # the notes' +1e-7 inside the log moves the ratio by about 3e-7
-        describe="correct loss / the notes' torch result =",
-        hint="for a 1-D tensor of C classes, y.shape[0] is C, not the batch size 1",
+        id="ch03.mse_steepest_push",
+        expected=np.array([-math.log(2.0), -8.0 / 27.0]),  # σ(z) = 1/3, slope -2 (1/3)(2/3)^2
+        rtol=1e-3,
+        describe="[logit, slope] where the squared error on σ(z) with target 1 is steepest,",
+        hint=(
+            "for target 1 the slope is 2(σ - 1)σ(1 - σ), a function of σ alone: find where its derivative "
+            "with respect to σ vanishes and turn that σ back into a logit, or evaluate the slope on a fine grid "
+            "of logits and narrow the range around its most negative value"
+        ),
     )
 )

@@ -3,7 +3,9 @@
 Three rules make a check honest (README, "Writing a chapter"):
 
 * **The package cannot answer.** A :class:`FunctionExercise` names the package
-  functions (or classes) that already do what it asks for, in ``switched_off``.
+  functions (or classes) that already do what it asks for, in ``switched_off``;
+  the private reference functions of its chapter module (``_softplus`` in
+  ``ch01.py``) are switched off as well.
   While :func:`check` runs the student's function, those are switched off
   however they were imported (``act.leaky_relu``, ``from ... import leaky_relu``,
   an alias): their code object is swapped for one that refuses, so every name
@@ -208,6 +210,24 @@ def switched_off(names: Sequence[str]) -> Iterator[list[str]]:
             fn.__code__ = code
 
 
+def private_references(exercise) -> tuple[str, ...]:
+    """The private functions (``_name``) of the exercise's own chapter module, e.g. ``dlscratch.exercises.ch01``.
+
+    A chapter module computes its cases' expected values with such reference
+    implementations; they answer the exercise, so they are switched off while it
+    is checked, like the package functions in ``switched_off``. (Functions that
+    cases pass to the student's code, like the ``f`` of a numerical gradient, are
+    public and keep working.)
+    """
+    module_name = f"{__package__}.{exercise.id.split('.', 1)[0]}"
+    module = importlib.import_module(module_name)
+    return tuple(
+        f"{module_name}.{name}"
+        for name, obj in vars(module).items()
+        if name.startswith("_") and isinstance(obj, types.FunctionType) and obj.__module__ == module_name
+    )
+
+
 # ----------------------------------------------------------------------------- comparing and reporting
 
 
@@ -215,7 +235,8 @@ def _show(v) -> str:
     if isinstance(v, np.ndarray) and v.ndim == 0:
         v = v[()]
     if isinstance(v, np.ndarray):
-        return np.array2string(v, precision=6, separator=", ", threshold=12, max_line_width=10**6)
+        text = np.array2string(v, precision=6, separator=", ", threshold=12, max_line_width=10**6)
+        return " ".join(text.split())  # one line, also for a 2-D array
     if isinstance(v, (float, np.floating)):
         return repr(float(v))
     if callable(v) and hasattr(v, "__name__"):
@@ -257,7 +278,7 @@ def _run_case(exercise: FunctionExercise, answer: Callable, case: Case) -> Exerc
     kwargs = copy.deepcopy(case.kwargs)
     call = _call(exercise, case)
     error = None
-    with switched_off(exercise.switched_off) as refused:
+    with switched_off(exercise.switched_off + private_references(exercise)) as refused:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error")
@@ -266,7 +287,12 @@ def _run_case(exercise: FunctionExercise, answer: Callable, case: Case) -> Exerc
         except Exception as err:  # the student's bug, reported rather than re-raised
             error = err
     if refused:
-        return _failure(exercise, f"{call} called {SwitchedOff(refused[0])}", hint=False)
+        return _failure(
+            exercise,
+            f"{call} called `{refused[0]}`, which is switched off while this exercise is checked: "
+            "it asks for your own implementation",
+            hint=False,
+        )
     if error is not None:
         if isinstance(error, NotImplementedError) and not str(error):
             return _failure(exercise, f"{call} raised NotImplementedError: {UNTOUCHED}", hint=False)
@@ -303,9 +329,14 @@ def check(exercise_id: str, answer: Callable | Any) -> None:
     if not callable(answer):
         raise _failure(exercise, f"{exercise_id}: expected a function {exercise.name}(...), got {_show(answer)}")
     if inspect.isclass(answer) is False and getattr(answer, "__code__", None) is not None:
-        for dotted in exercise.switched_off:
+        for dotted in exercise.switched_off + private_references(exercise):
             if any(answer.__code__ is fn.__code__ for _, fn in _functions_of(dotted)):
-                raise _failure(exercise, f"{exercise.name} is {SwitchedOff(dotted)}", hint=False)
+                raise _failure(
+                    exercise,
+                    f"{exercise.name} is `{dotted}`, which is switched off while this exercise is checked: "
+                    "it asks for your own implementation",
+                    hint=False,
+                )
     for case in exercise.cases:
         failure = _run_case(exercise, answer, case)
         if failure is not None:
