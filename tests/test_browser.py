@@ -138,6 +138,37 @@ def test_chapter_1_math_and_scrubber_work_offline(browser, site_url):
     page.close()
 
 
+@pytest.mark.browser
+def test_chapter_1_solutions_wait_behind_their_toggles(browser, site_url):
+    """A reader of the website sees the exercises, not their solutions, until a click on "Solution"."""
+    page = offline_page(browser)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{site_url}/chapters/01_activations.html", wait_until="load")
+    toggles = page.locator("details.hide.above-input")
+    assert toggles.count() == 3
+    code = toggles.first.locator("pre")
+    assert not code.is_visible()
+    summary = toggles.first.locator("summary")
+    assert summary.inner_text().strip() == "Solution"
+    summary.scroll_into_view_if_needed()
+    summary.click()
+    code.wait_for(state="visible", timeout=5_000)
+    assert "np.log1p" in code.inner_text()
+    assert summary.inner_text().strip() == "Hide the solution"
+    # the written answer: sphinx-togglebutton collapses the "Solution" dropdown
+    answer = page.locator("div.dropdown.admonition", has_text="With weights of size 10")
+    body = answer.locator("p", has_text="With weights of size 10")
+    assert not body.is_visible()
+    answer.locator(".admonition-title").click()
+    body.wait_for(state="visible", timeout=5_000)
+    page.screenshot(path=str(ROOT / "_build" / "browser-chapter-01-solution.png"))
+    text = page.locator("main").inner_text()
+    assert "BEGIN SOLUTION" not in text
+    assert "HIDDEN TESTS" not in text
+    assert page.external_requests == [], f"requests to other hosts: {page.external_requests}"
+    page.close()
+
+
 #: A chapter-style figure, in the default mode (live widget plus static scrubber), as a notebook.
 LIVE_NOTEBOOK = nbformat.v4.new_notebook(
     cells=[

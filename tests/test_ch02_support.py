@@ -204,9 +204,7 @@ def test_masked_softmax_that_multiplies_a_masked_inf():
         exp_x = np.exp(scores - np.max(scores, axis=-1, keepdims=True))
         return exp_x / np.sum(exp_x, axis=-1, keepdims=True)
 
-    with pytest.raises(
-        ExerciseFailed, match=r"masked_softmax\(\[ 2\., inf, 1\.\].*raised FloatingPointError: invalid"
-    ):
+    with pytest.raises(ExerciseFailed, match=r"masked_softmax\(\[ 2\., inf, 1\.\].*raised FloatingPointError: invalid"):
         check("ch02.masked_softmax", by_arithmetic)
 
 

@@ -93,7 +93,8 @@ def grade_by_hand(course: Path, name: str, student: str, scores: dict[str, float
     """What an instructor does in formgrader: give the written answers their points."""
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         for grade_id, score in scores.items():
-            gb.find_grade(grade_id, name, name, student).manual_score = score
+            grade = gb.find_grade(grade_id, name, name, student)
+            grade.manual_score, grade.needs_manual_grade = score, False  # as formgrader's "save" does
         gb.db.commit()
 
 
@@ -515,3 +516,92 @@ def test_the_exchange_round_trip(tmp_path):
     assert "✗ silu_grad(0.0) returned 1.0, expected 0.5" in text
     assert "✓ ch01.softplus: all 8 checks passed" in text
     assert not [line for line in hidden_tests(source_of(course, FIRST)) if line in text], "hidden tests in feedback"
+
+
+# ----------------------------------------------------------------------------- the instructor's formgrader
+
+
+@pytest.mark.lab
+def test_make_formgrader_serves_the_gradebook(graded):
+    """`make formgrader` starts JupyterLab in the course folder with nbgrader's UI: the written answers are there."""
+    import json
+    import secrets
+    import socket
+    import time
+    import urllib.request
+
+    out, _, _ = graded
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\nformgrader:", 1)[1].split("\n\n", 1)[0]
+    assert "cd classroom" in recipe
+    assert "lab-reader-config" not in recipe  # the instructor keeps nbgrader's UI
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = secrets.token_hex(8)
+    env = {k: v for k, v in os.environ.items() if k not in ("JUPYTER_CONFIG_PATH",)}
+    env["JUPYTER_CONFIG_DIR"] = str(out / ".jupyter")
+    jupyter = Path(sys.executable).with_name("jupyter")
+    args = [
+        str(jupyter),
+        "lab",
+        "--no-browser",
+        f"--port={port}",
+        "--ip=127.0.0.1",
+        f"--IdentityProvider.token={token}",
+    ]
+    proc = subprocess.Popen(
+        [*args, *(["--allow-root"] if os.geteuid() == 0 else [])],
+        cwd=out,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def get(path: str, **query: str):
+        params = "".join(f"&{k}={v}" for k, v in query.items())
+        with urllib.request.urlopen(f"{base}{path}?token={token}{params}", timeout=30) as response:
+            return response.read().decode()
+
+    def put(path: str, data: dict):
+        request = urllib.request.Request(
+            f"{base}{path}",
+            data=json.dumps(data).encode(),
+            method="PUT",
+            headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.read().decode()
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                get("/api/status")
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("JupyterLab did not start within 60 s")
+                time.sleep(0.5)
+        assert "formgrader" in get("/formgrader").lower()
+        assignments = {a["name"]: a for a in json.loads(get("/formgrader/api/assignments"))}
+        assert set(assignments) == set(NAMES)
+        assert assignments[FIRST]["num_submissions"] == 3  # wrong, untouched, solved
+        notebooks = json.loads(get(f"/formgrader/api/submitted_notebooks/{FIRST}/{FIRST}"))
+        by_student = {n["student"]: n for n in notebooks}
+        assert by_student["solved"]["needs_manual_grade"] is False  # graded by hand in the fixture
+        assert by_student["solved"]["score"] == sum(FIRST_POINTS.values())
+        assert by_student["wrong"]["needs_manual_grade"] is True  # its written answer waits for the instructor
+        # the instructor reads the wrong student's written answer and gives it 2 of 3 points, in formgrader
+        grades_ = json.loads(get("/formgrader/api/grades", submission_id=by_student["wrong"]["id"]))
+        (written,) = [g for g in grades_ if g["name"] == "ex01-written-answer"]
+        saved = json.loads(put(f"/formgrader/api/grade/{written['id']}", {"manual_score": 2}))
+        assert saved["needs_manual_grade"] is False
+        notebooks = json.loads(get(f"/formgrader/api/submitted_notebooks/{FIRST}/{FIRST}"))
+        wrong = next(n for n in notebooks if n["student"] == "wrong")
+        assert wrong["needs_manual_grade"] is False
+        assert wrong["score"] == 5 + 2
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

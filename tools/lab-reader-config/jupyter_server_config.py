@@ -21,7 +21,7 @@ _JupytextContentsManager = build_async_jupytext_contents_manager_class(AsyncLarg
 class BookContentsManager(_JupytextContentsManager):
     """Jupytext's contents manager; text notebooks arrive with this kernel's ``language_info``."""
 
-    async def get(self, path, content=True, type=None, format=None, **kwargs):  # noqa: A002 (the API's names)
+    async def get(self, path, content=True, type=None, format=None, **kwargs):
         model = await super().get(path, content=content, type=type, format=format, **kwargs)
         if content and model.get("type") == "notebook" and not path.endswith(".ipynb"):
             model["content"]["metadata"].setdefault("language_info", dict(IPythonKernel.language_info))
