@@ -164,7 +164,8 @@ def graded(course, tmp_path_factory):
     one = run(["autograde", "--out", str(out), "--student", "wrong", str(wrong)])
 
     (hand_in / "class" / "untouched").mkdir(parents=True)
-    shutil.copy(out / "release" / FIRST / f"{FIRST}.ipynb", hand_in / "class" / "untouched")
+    for name in NAMES:  # every chapter as released
+        shutil.copy(out / "release" / name / f"{name}.ipynb", hand_in / "class" / "untouched")
     for name in NAMES:  # the <assignment>/<assignment>.ipynb layout
         (hand_in / "class" / "solved" / name).mkdir(parents=True)
         nbformat.write(answered(out, name), hand_in / "class" / "solved" / name / f"{name}.ipynb")
@@ -176,7 +177,7 @@ def graded(course, tmp_path_factory):
             if c.cell_type == "markdown"
         }
         grade_by_hand(out, name, "solved", written)
-    nbgrader_in(out, "generate_feedback", FIRST, "--force")
+    nbgrader_in(out, "generate_feedback", "*", "--force")
     return out, one, everyone
 
 
@@ -252,6 +253,8 @@ def test_unmodified_release_scores_zero(graded):
     assert grades(out, FIRST, "untouched") == dict.fromkeys(FIRST_POINTS, 0.0)
     row = next(line for line in stdout.splitlines() if line.startswith("untouched "))
     assert row.split()[:5] == ["untouched", FIRST, "0", "/", "11"]
+    for name in NAMES:
+        assert set(grades(out, name, "untouched").values()) == {0.0}
     assert "needs manual grading" not in row  # an untouched answer cell scores 0 by itself
 
 
@@ -297,21 +300,28 @@ def hidden_tests(source: nbformat.NotebookNode) -> list[str]:
     ]
 
 
-def test_feedback_shows_the_check_results_but_no_solution_or_hidden_test(graded):
+@pytest.mark.parametrize("name", NAMES)
+def test_untouched_feedback_shows_no_solution_hint_or_hidden_test(graded, name):
     out, _, _ = graded
-    source = source_of(out, FIRST)
+    source = source_of(out, name)
     assert hidden_tests(source)
-    untouched = visible_text((out / "feedback" / "untouched" / FIRST / f"{FIRST}.html").read_text(encoding="utf-8"))
-    assert "raise NotImplementedError()" in untouched
-    assert "replace `raise NotImplementedError()` with your solution" in untouched
-    assert "hint:" not in untouched
-    leaked = [line for line in classroom.secret_lines(source) if line in untouched]
+    text = visible_text((out / "feedback" / "untouched" / name / f"{name}.html").read_text(encoding="utf-8"))
+    assert "raise NotImplementedError()" in text
+    assert "replace `raise NotImplementedError()` with your solution" in text
+    assert "hint:" not in text
+    assert "YOUR ANSWER HERE" in text
+    leaked = [line for line in classroom.secret_lines(source) if line in text]
     assert not leaked, f"the untouched notebook's feedback shows: {leaked}"
-    wrong = visible_text((out / "feedback" / "wrong" / FIRST / f"{FIRST}.html").read_text(encoding="utf-8"))
-    assert "✗ softplus(0.0)" in wrong
-    for text in (untouched, wrong):
-        assert not [line for line in hidden_tests(source) if line in text], "hidden tests in the feedback"
-        assert "HIDDEN TESTS" not in text
+    assert not [line for line in hidden_tests(source) if line in text], "hidden tests in the feedback"
+    assert "HIDDEN TESTS" not in text
+
+
+def test_feedback_of_a_wrong_answer_shows_the_failure_but_no_hidden_test(graded):
+    out, _, _ = graded
+    text = visible_text((out / "feedback" / "wrong" / FIRST / f"{FIRST}.html").read_text(encoding="utf-8"))
+    assert "✗ softplus(0.0) returned 0.0, expected 0.6931471805599453" in text
+    assert "hint: reread the section on overflow" in text
+    assert not [line for line in hidden_tests(source_of(out, FIRST)) if line in text], "hidden tests in the feedback"
 
 
 def test_autograde_kernel_sees_the_explore_mode(graded):
@@ -588,6 +598,7 @@ def test_make_formgrader_serves_the_gradebook(graded):
         assignments = {a["name"]: a for a in json.loads(get("/formgrader/api/assignments"))}
         assert set(assignments) == set(NAMES)
         assert assignments[FIRST]["num_submissions"] == 3  # wrong, untouched, solved
+        assert assignments[NAMES[1]]["num_submissions"] == 2  # untouched, solved
         notebooks = json.loads(get(f"/formgrader/api/submitted_notebooks/{FIRST}/{FIRST}"))
         by_student = {n["student"]: n for n in notebooks}
         assert by_student["solved"]["needs_manual_grade"] is False  # graded by hand in the fixture
