@@ -12,6 +12,7 @@ Needs ``/usr/bin/chromium`` (Debian package ``chromium``; ``.ci/run`` installs i
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -33,6 +34,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
+PAGE_BUDGET = 2.5 * 1024 * 1024  # DESIGN.md: a chapter page, with everything it loads, <= 2.5 MB uncompressed
 READER_CONFIG = ROOT / "tools" / "lab-reader-config"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
@@ -50,15 +52,20 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="module")
-def browser():
+def playwright():
     if not Path(CHROMIUM).is_file():
         pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's package (apt-get install chromium) or set $CHROMIUM")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    b = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield b
+    b.close()
 
 
 def free_port() -> int:
@@ -85,10 +92,21 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def offline_page(browser):
-    """A new page that refuses and records every request to another host, and records local 4xx/5xx."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.external_requests, page.failed_local = [], []
+def offline_page(browser, width: int = 1280, height: int = 900, scale: float = 1):
+    """A new page that refuses and records every request to another host, and records local 4xx/5xx,
+    console errors and the bytes of every response."""
+    context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=scale)
+    page = context.new_page()
+    page.external_requests, page.failed_local, page.console_errors, page.loaded = [], [], [], {}
+    page.on("console", lambda m: m.type in ("error", "warning") and page.console_errors.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda err: page.console_errors.append(f"page error: {err}"))
+
+    def record(response):
+        with contextlib.suppress(Exception):  # a body the browser dropped (a redirect, an aborted load)
+            page.loaded[response.url] = len(response.body())
+
+    page.on("response", record)
+    page.on("close", lambda _: context.close())
 
     def route(r):
         if urlparse(r.request.url).hostname in LOCAL_HOSTS or r.request.url.startswith(("data:", "blob:")):
@@ -129,8 +147,9 @@ def test_chapter_1_math_and_scrubber_work_offline(browser, site_url):
     scrubber.locator("select").select_option(label="relu")
     src2 = image.get_attribute("src")
     assert src2 not in (src0, src1), "choosing another function did not change the figure"
-    # every frame the scrubber can show is an embedded image: nothing to fetch
-    assert src2.startswith("data:image/png;base64,")
+    # every frame the scrubber can show is an image file of the site, loaded when shown
+    assert src2.startswith("../_images/explore/")
+    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
     page.screenshot(path=str(ROOT / "_build" / "browser-chapter-01.png"), full_page=False)
 
     assert page.external_requests == [], f"requests to other hosts: {page.external_requests}"
@@ -166,6 +185,159 @@ def test_chapter_1_solutions_wait_behind_their_toggles(browser, site_url):
     assert "BEGIN SOLUTION" not in text
     assert "HIDDEN TESTS" not in text
     assert page.external_requests == [], f"requests to other hosts: {page.external_requests}"
+    page.close()
+
+
+def site_pages() -> list[str]:
+    """Every page of the site, relative to its root."""
+    return sorted(
+        p.relative_to(HTML).as_posix()
+        for p in HTML.rglob("*.html")
+        if "_static" not in p.relative_to(HTML).parts and p.name not in ("search.html", "genindex.html")
+    )
+
+
+def chapter_pages() -> list[str]:
+    return [p for p in site_pages() if p.startswith("chapters/")]
+
+
+def load_completely(page, url: str) -> None:
+    """Open ``url`` as a reader does: wait for MathJax, then scroll to the end so lazy figures load too."""
+    page.goto(url, wait_until="load")
+    page.wait_for_function("!window.MathJax || (MathJax.startup && MathJax.startup.promise)", timeout=20_000)
+    page.evaluate("window.MathJax ? MathJax.startup.promise : null")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    for y in range(0, height + 900, 600):
+        page.evaluate(f"window.scrollTo(0, {y})")
+        page.wait_for_timeout(30)
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.mark.browser
+def test_every_page_loads_without_console_errors_or_other_hosts(browser, site_url):
+    pages = site_pages()
+    assert len(pages) >= 8
+    problems = []
+    for name in pages:
+        page = offline_page(browser)
+        load_completely(page, f"{site_url}/{name}")
+        problems += [f"{name}: {e}" for e in page.console_errors]
+        problems += [f"{name}: request to another host {u}" for u in page.external_requests]
+        problems += [f"{name}: {f}" for f in page.failed_local]
+        page.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", ["chapters/01_activations.html", "chapters/04_numerical_gradient.html"])
+def test_chapter_pages_stay_within_the_weight_budget(browser, site_url, name):
+    """The HTML and everything it loads, fonts and the figures a reader scrolls past included, uncompressed."""
+    for name_ in chapter_pages():
+        assert (HTML / name_).is_file()
+    page = offline_page(browser)
+    load_completely(page, f"{site_url}/{name}")
+    total = sum(page.loaded.values())
+    biggest = sorted(((size, url.replace(site_url, "")) for url, size in page.loaded.items()), reverse=True)[:5]
+    page.close()
+    assert total <= PAGE_BUDGET, f"{name}: {total / 1e6:.2f} MB loaded; the largest: {biggest}"
+
+
+@pytest.mark.browser
+def test_every_chapter_page_stays_within_the_weight_budget(browser, site_url):
+    weights = {}
+    for name in chapter_pages():
+        page = offline_page(browser)
+        load_completely(page, f"{site_url}/{name}")
+        weights[name] = sum(page.loaded.values())
+        page.close()
+    assert weights
+    over = {k: f"{v / 1e6:.2f} MB" for k, v in weights.items() if v > PAGE_BUDGET}
+    assert not over, f"over {PAGE_BUDGET / 1e6:.1f} MB: {over}"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 800])
+def test_phone_and_tablet_readers_can_open_the_contents(browser, site_url, width):
+    """pydata-sphinx-theme#2451: below desktop width the theme's sidebar buttons did nothing."""
+    page = offline_page(browser, width=width, height=844, scale=2)
+    page.goto(f"{site_url}/chapters/01_activations.html", wait_until="load")
+    toggle = page.locator(".primary-toggle:visible")
+    assert toggle.count() == 1
+    toggle.click()
+    drawer = page.locator("#pst-primary-sidebar-modal[open]")
+    drawer.wait_for(timeout=5_000)
+    page.screenshot(path=str(ROOT / "_build" / f"browser-nav-{width}.png"))
+    drawer.locator("a", has_text="Softmax").first.click()
+    page.wait_for_url("**/chapters/02_softmax.html")
+    # the page's own contents ("On this page") open the same way
+    page.locator(".secondary-toggle:visible").click()
+    contents = page.locator("#pst-secondary-sidebar-modal[open]")
+    contents.wait_for(timeout=5_000)
+    link = contents.locator("a", has_text="Temperature").first
+    link.click()
+    page.wait_for_function("location.hash.length > 1")
+    assert page.console_errors == []
+    page.close()
+
+
+@pytest.mark.browser
+def test_at_desktop_width_the_sidebar_button_collapses_the_sidebar(browser, site_url):
+    page = offline_page(browser)
+    page.goto(f"{site_url}/chapters/01_activations.html", wait_until="load")
+    assert page.locator("#pst-primary-sidebar").is_visible()
+    page.locator(".primary-toggle:visible").click()
+    page.wait_for_function("document.querySelector('#pst-primary-sidebar').classList.contains('pst-sidebar-hidden')")
+    assert page.locator("dialog[open]").count() == 0
+    # one search box, and no empty bar above the article
+    assert page.locator(".search-button-field:visible").count() == 1
+    assert not page.locator("#pst-header").is_visible()
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def browser_without_cjk_fonts(playwright, tmp_path_factory):
+    """Chromium on a machine whose only fonts are DejaVu: no CJK font at all (a minimal Linux)."""
+    folder = tmp_path_factory.mktemp("fontconfig")
+    fonts = [d for d in ("/usr/share/fonts/truetype/dejavu",) if Path(d).is_dir()]
+    (folder / "fonts.conf").write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        + "".join(f"<dir>{d}</dir>" for d in fonts)
+        + f"<cachedir>{folder / 'cache'}</cachedir></fontconfig>"
+    )
+    env = {**os.environ, "FONTCONFIG_FILE": str(folder / "fonts.conf")}
+    b = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=env)
+    yield b
+    b.close()
+
+
+@pytest.mark.browser
+def test_chinese_renders_with_the_sites_font_on_a_machine_without_cjk_fonts(browser_without_cjk_fonts, site_url):
+    page = offline_page(browser_without_cjk_fonts)
+    page.goto(f"{site_url}/book/glossary.html", wait_until="networkidle")
+    page.evaluate("document.fonts.ready")
+    assert any(url.endswith("_static/fonts/dls-cjk.woff") for url in page.loaded), "the site's CJK font was not loaded"
+    # every 中文 glyph of the page differs from the missing-glyph box: draw each once in the page's font and
+    # compare it with a character no font of this machine has
+    same_as_tofu = page.evaluate(
+        r"""() => {
+        const text = document.querySelector('main').innerText;
+        const chars = [...new Set(text.match(/[\u4e00-\u9fff]/g))];
+        const family = getComputedStyle(document.querySelector('main p')).fontFamily;
+        const canvas = document.createElement('canvas'); canvas.width = 40; canvas.height = 40;
+        const ctx = canvas.getContext('2d', {willReadFrequently: true});
+        const draw = (c) => { ctx.clearRect(0, 0, 40, 40); ctx.font = `32px ${family}`; ctx.fillText(c, 2, 34);
+                              return ctx.getImageData(0, 0, 40, 40).data.join(','); };
+        const tofu = draw('\u{2F800}');  // a CJK compatibility ideograph that the subset does not have
+        return {n: chars.length, same: chars.filter(c => draw(c) === tofu)};
+    }"""
+    )
+    assert same_as_tofu["n"] > 50, same_as_tofu
+    assert same_as_tofu["same"] == [], f"drawn as empty boxes: {same_as_tofu['same']}"
+    page.screenshot(path=str(ROOT / "_build" / "browser-glossary-no-cjk-fonts.png"))
+    # the sidebar's 中文 too (it is bold: the browser emboldens the regular face)
+    glossary_link = page.locator(".bd-sidenav a", has_text="Glossary")
+    assert "中文" in glossary_link.inner_text()
+    assert page.console_errors == []
     page.close()
 
 

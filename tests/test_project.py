@@ -103,3 +103,17 @@ def test_no_notebook_outputs_or_paired_ipynb_are_committed():
     assert "chapters/*.ipynb" in gitignore
     tracked = subprocess.run(["git", "ls-files", "*.ipynb"], cwd=ROOT, capture_output=True, text=True, check=True)
     assert tracked.stdout.split() == [], f"committed notebooks (the .md files are the sources): {tracked.stdout}"
+
+
+def test_the_sites_cjk_font_has_every_chinese_character_of_the_book():
+    """book/_static/fonts/dls-cjk.woff is cut to the book's characters; new Chinese text needs a new cut."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("cjk_font", ROOT / "tools" / "cjk_font.py")
+    cjk_font = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cjk_font)
+    used = cjk_font.book_characters()
+    assert len(used) > 100
+    missing = used - cjk_font.font_characters()
+    assert not missing, f"not in the site's CJK font: {''.join(sorted(missing))}; run `python tools/cjk_font.py`"
+    assert (ROOT / "book" / "_static" / "fonts" / "OFL.txt").read_text().count("SIL OPEN FONT LICENSE") == 1

@@ -1,34 +1,66 @@
-"""Serve MathJax from the site itself, so that no page loads anything from another host.
+"""A website that works offline and loads only what a page uses.
 
-MathJax 3 comes from the pip package ``django-static-mathjax`` (pinned in
-constraints.txt; it has no dependencies). At build time this extension copies
-the CommonHTML build, its fonts and its TeX extensions into
-``_build/html/_static/mathjax``; ``_config.yml`` sets ``mathjax_path`` to it.
+* **MathJax from the site itself.** MathJax 3 comes from the pip package
+  ``django-static-mathjax`` (pinned in constraints.txt; it has no
+  dependencies). At build time the components the book needs are copied into
+  ``_build/html/_static/mathjax``: the loader (``startup.js``), ``core``, the TeX
+  input with its extensions, the CommonHTML output with its fonts, and the
+  assistive MathML that screen readers read. ``_config.yml`` points
+  ``mathjax_path`` at ``startup.js`` and lists the components; the combined
+  ``tex-chtml.js`` (1.16 MB) would also bring the context menu (0.43 MB).
+* **No script the site does not use.** The theme loads Font Awesome's SVG
+  script (1.5 MB) although its stylesheet already draws every icon from the
+  web font; Thebe is off (``launch_buttons.thebe: false``), but sphinx-thebe
+  still writes its configuration twice (a console error: ``THEBE_JS_URL`` is
+  declared twice), loads its script and stylesheet, and names a Binder
+  repository. Those are removed from every page after the build.
+* The saved ipywidgets state (~100 kB a page) is dropped: the site shows
+  ``explore``'s static scrubber instead of widgets.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from importlib.resources import files
 from pathlib import Path
 
 from sphinx.application import Sphinx
 
-# What tex-chtml.js loads on demand; the other combined builds (svg, mml) are left out.
-_KEEP = ("tex-chtml.js", "output/chtml", "input/tex/extensions", "a11y", "ui", "sre", "adaptors")
+# What startup.js loads for the components named in _config.yml (mathjax3_config.loader.load),
+# and what those load on demand (TeX extensions by \require or autoload, CHTML fonts).
+_KEEP = (
+    "startup.js",
+    "core.js",
+    "input/tex.js",
+    "input/tex/extensions",
+    "output/chtml.js",
+    "output/chtml",
+    "a11y/assistive-mml.js",
+)
+
+#: Removed from every page: (what, pattern). Each pattern must match something on a chapter page,
+#: or the theme changed and the removal needs a look (tests/test_site.py checks the result).
+_UNUSED = (
+    ("Font Awesome's SVG script", re.compile(r'<script[^>]*src="[^"]*scripts/fontawesome\.js[^"]*"[^>]*></script>\s*')),
+    ("Thebe's configuration", re.compile(r"<script>const THEBE_JS_URL = [^<]*</script>\s*")),
+    ("Thebe's script", re.compile(r'<script[^>]*src="[^"]*sphinx-thebe\.js[^"]*"[^>]*></script>\s*')),
+    ("Thebe's stylesheet", re.compile(r'<link[^>]*href="[^"]*sphinx-thebe\.css[^"]*"[^>]*/>\s*')),
+    ("Thebe's kernel settings", re.compile(r'<script type="text/x-thebe-config">.*?</script>\s*', re.S)),
+)
 
 
 def _copy_mathjax(app: Sphinx) -> None:
     if app.builder.format != "html":
         return
     source = Path(str(files("mathjax") / "static" / "mathjax" / "es5"))
-    if not (source / "tex-chtml.js").is_file():
+    if not (source / "startup.js").is_file():
         raise FileNotFoundError(f"MathJax not found at {source}: pip install -c constraints.txt django-static-mathjax")
     target = Path(app.outdir) / "_static" / "mathjax"
     for item in _KEEP:
         src = source / item
         if not src.exists():
-            continue
+            raise FileNotFoundError(f"MathJax component {item} not found in {source}")
         dst = target / item
         dst.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
@@ -48,6 +80,30 @@ def _drop_widget_state(app: Sphinx, pagename, templatename, context, doctree) ->
         ]
 
 
+def strip_unused(page: str) -> str:
+    """A page without the scripts and styles the site does not use (see the module docstring)."""
+    for _, pattern in _UNUSED:
+        page = pattern.sub("", page)
+    return page
+
+
+def _strip_pages(app: Sphinx, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    # Sphinx copies html_static_path only when some page was rebuilt; the book's own CSS, JS and
+    # fonts must not go stale when only they changed
+    for folder in app.config.html_static_path:
+        shutil.copytree(Path(app.confdir) / folder, outdir / "_static", dirs_exist_ok=True)
+    for page in outdir.rglob("*.html"):
+        if "_static" in page.relative_to(outdir).parts:
+            continue
+        text = page.read_text(encoding="utf-8")
+        stripped = strip_unused(text)
+        if stripped != text:
+            page.write_text(stripped, encoding="utf-8")
+
+
 def _check_config(app: Sphinx, config) -> None:
     if "://" in config.mathjax_path:
         raise ValueError(f"mathjax_path must be a local path under _static, got {config.mathjax_path!r}")
@@ -57,4 +113,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _check_config)
     app.connect("builder-inited", _copy_mathjax)
     app.connect("html-page-context", _drop_widget_state)
-    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+    app.connect("build-finished", _strip_pages)
+    return {"version": "1.1", "parallel_read_safe": True, "parallel_write_safe": True}
