@@ -349,6 +349,7 @@ LIVE_NOTEBOOK = nbformat.v4.new_notebook(
             "from dlscratch.widgets import Choice, Slider, explore\n\n"
             "explore(\n"
             "    plot_activation,\n"
+            '    alt="an activation function and its derivative",\n'
             '    name=Choice(["sigmoid", "tanh", "relu"], label="function"),\n'
             '    x_max=Slider(2.0, 12.0, step=1.0, value=6.0, label="x range"),\n'
             ")"

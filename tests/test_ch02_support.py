@@ -60,6 +60,7 @@ def test_plot_hard_vs_soft_draws(temperature):
 def test_chapter_figures_stay_within_the_frame_budget():
     bars = explore(
         plot_softmax_bars,
+        alt="a test figure with its controls",
         shift=Slider(-120.0, 120.0, step=10.0, value=0.0, frames=7),
         temperature=Slider(0.25, 4.0, step=0.25, value=1.0, frames=2),
         dtype=Choice(["float32", "float64"]),

@@ -56,10 +56,10 @@ def test_two_stage_curve_saturates_at_minus_log_eps_with_zero_slope():
 
 
 def test_notes_curve_drops_the_one_minus_y_term():
-    value, slope = loss_curve("notes 004 (no 1−y)", Z, 0.0)
+    value, slope = loss_curve("without the (1 − y) term", Z, 0.0)
     assert np.all(value == 0)
     assert np.all(slope == 0)
-    value, _ = loss_curve("notes 004 (no 1−y)", np.array([-4000.0, 5.0]), 1.0)
+    value, _ = loss_curve("without the (1 − y) term", np.array([-4000.0, 5.0]), 1.0)
     assert value[0] == 4000.0
     assert value[1] == pytest.approx(math.log1p(math.exp(-5)))
 
@@ -100,12 +100,13 @@ def test_plot_draws_two_panels(name, target):
     fig = Figure()
     plot_loss_vs_logit(fig, loss=name, target=target)
     assert len(fig.axes) == 2
-    assert all(ax.get_xlabel() == "logit z" for ax in fig.axes)
+    assert all(ax.get_xlabel() == "logit $z$" for ax in fig.axes)
 
 
 def test_chapter_figure_has_at_most_30_static_frames():
     explorer = explore(
         plot_loss_vs_logit,
+        alt="a test figure with its controls",
         loss=Choice(list(LOSS_CURVES)),
         target=Slider(0.0, 1.0, step=0.25, value=1.0, frames=3),
         log10_eps=Slider(-12.0, -2.0, step=1.0, value=-7.0),

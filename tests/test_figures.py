@@ -10,6 +10,8 @@ and compare the PNG with that of an explorer that went straight there.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from dlscratch.plots.activations import plot_activation, plot_vanishing
@@ -46,7 +48,9 @@ FIGURES = {
 
 
 def make(plot):
-    return explore(plot, mode="single", **{k: Choice(v) for k, v in FIGURES[plot].items()})
+    return explore(
+        plot, alt="a test figure with its controls", mode="single", **{k: Choice(v) for k, v in FIGURES[plot].items()}
+    )
 
 
 def settings(plot):
@@ -99,3 +103,137 @@ def test_a_frame_does_not_depend_on_the_frames_before_it(plot):
     back = {i: backward.render_png(**targets[i]) for i in reversed(range(len(targets)))}
     for i, target in enumerate(targets):
         assert there[i] == back[i], f"{target} after {targets[i - 1] if i else 'the defaults'} differs"
+
+
+# ----------------------------------------------------------------------------- every frame, as readers see it
+
+
+def chapter_figures() -> list[tuple[str, object, dict]]:
+    """(chapter, plot, explore keyword arguments) of every explore() call of the book, as the chapters make them."""
+    import contextlib
+    import io
+    import os
+
+    import jupytext
+
+    import dlscratch.widgets as widgets
+
+    calls = []
+    original = widgets.explore
+
+    def record(plot, /, **kwargs):
+        calls.append((chapter.stem, plot, kwargs))
+        return original(plot, **{**kwargs, "mode": "single"})
+
+    root = Path(__file__).resolve().parents[1] / "chapters"
+    widgets.explore = record
+    cwd = os.getcwd()
+    try:
+        for chapter in sorted(root.glob("[0-9][0-9]_*.md")):
+            namespace = {"__name__": "__chapter__"}
+            os.chdir(root)
+            with contextlib.redirect_stdout(io.StringIO()):
+                for cell in jupytext.read(chapter).cells:
+                    if cell.cell_type == "code":
+                        exec(compile(cell.source, chapter.name, "exec"), namespace)
+    finally:
+        os.chdir(cwd)
+        widgets.explore = original
+    return calls
+
+
+CHAPTER_FIGURES = chapter_figures()
+
+
+def reachable_states(explorer) -> list[dict]:
+    """Every static frame of the website, and the layout's probes (each extreme of every other control)."""
+    states = list(explorer.layout_probes())
+    return states
+
+
+def artists_outside(fig) -> list[str]:
+    """Text and axes that stick out of the figure (more than one device pixel)."""
+    renderer = fig.canvas.get_renderer()
+    inside = fig.bbox.padded(1)
+    out = []
+    for artist in [*fig.texts, *(t for ax in fig.axes for t in ax.texts), *fig.axes]:
+        if not artist.get_visible():
+            continue
+        box = artist.get_tightbbox(renderer) if hasattr(artist, "get_tightbbox") else artist.get_window_extent(renderer)
+        if (
+            box is not None
+            and box.width > 0
+            and not (inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1))
+        ):
+            label = artist.get_text() if hasattr(artist, "get_text") else (artist.get_title() or "an axes")
+            out.append(f"{type(artist).__name__} {label!r}: {box.bounds}")
+    return out
+
+
+def legends_over_data(fig) -> list[str]:
+    """Legends that cover a plotted data point (lines in data coordinates, scatter points)."""
+    import numpy as np
+    from matplotlib.collections import PathCollection
+
+    renderer = fig.canvas.get_renderer()
+    found = []
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None or not legend.get_visible():
+            continue
+        box = legend.get_window_extent(renderer).padded(-2)
+        clip = ax.bbox
+        points = []
+        for line in ax.get_lines():
+            if line.get_visible() and line.get_transform() == ax.transData:
+                xy = np.column_stack(line.get_data()).astype(float)
+                points.append(ax.transData.transform(xy[np.isfinite(xy).all(axis=1)]))
+        for collection in ax.collections:
+            if isinstance(collection, PathCollection) and collection.get_visible():
+                points.append(collection.get_offset_transform().transform(collection.get_offsets()))
+        for xy in points:
+            if len(xy) == 0:
+                continue
+            shown = (xy[:, 0] >= clip.x0) & (xy[:, 0] <= clip.x1) & (xy[:, 1] >= clip.y0) & (xy[:, 1] <= clip.y1)
+            covered = shown & (xy[:, 0] > box.x0) & (xy[:, 0] < box.x1) & (xy[:, 1] > box.y0) & (xy[:, 1] < box.y1)
+            if covered.any():
+                found.append(f"the legend of {ax.get_title()!r} covers {int(covered.sum())} data points")
+                break
+    return found
+
+
+FIGURE_IDS = [f"{chapter}-{plot.__name__}" for chapter, plot, _ in CHAPTER_FIGURES]
+
+
+def test_the_chapters_figures_were_found():
+    assert len(CHAPTER_FIGURES) >= 9
+    assert {plot for _, plot, _ in CHAPTER_FIGURES} == set(FIGURES)
+
+
+@pytest.mark.parametrize(("chapter", "plot", "kwargs"), CHAPTER_FIGURES, ids=FIGURE_IDS)
+def test_every_frame_fits_the_figure_and_no_legend_hides_data(chapter, plot, kwargs):
+    explorer = explore(plot, **{**kwargs, "mode": "static"})
+    problems = []
+    for state in reachable_states(explorer):
+        explorer.render_png(**state)
+        fig = explorer._fig
+        problems += [f"{state}: {p}" for p in artists_outside(fig) + legends_over_data(fig)]
+    assert not problems, "\n".join(problems[:12])
+
+
+@pytest.mark.parametrize(("chapter", "plot", "kwargs"), CHAPTER_FIGURES, ids=FIGURE_IDS)
+def test_labels_are_mathtext_not_ascii_formulas(chapter, plot, kwargs):
+    """Axis labels, titles and legends write formulas as mathtext ($p_0$), not as p_0 or d a_L / d a_0."""
+    import re
+
+    explorer = explore(plot, **{**kwargs, "mode": "single"})
+    fig = explorer._fig
+    texts = [fig._suptitle.get_text() if fig._suptitle else ""]
+    for ax in fig.axes:
+        texts += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += [t.get_text() for t in legend.get_texts()]
+    ascii_math = re.compile(r"(?<![$\\\w])[a-zA-Z]_[\w(]|\^[\w(]|\b[a-z]+_\(|d\s?\w+\s?/\s?d\s?\w+")
+    offenders = [t for t in texts if ascii_math.search(re.sub(r"\$[^$]*\$", "", t))]
+    assert not offenders, offenders

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from dlscratch.plots.activations import plot_activation
-from dlscratch.widgets import Checkbox, Choice, Explorer, Slider, explore
+from dlscratch.widgets import PIXEL_RATIO, Checkbox, Choice, Explorer, Slider, explore
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -23,6 +23,7 @@ def line_plot(fig, slope=1.0, kind="a", flag=False):
 def make(mode, **kw):
     return explore(
         line_plot,
+        alt="a test figure with its controls",
         slope=Slider(0.0, 2.0, step=0.5, value=1.0),
         kind=Choice(["a", "b"]),
         flag=Checkbox(False),
@@ -65,7 +66,14 @@ def test_live_mode_redraws_when_a_control_moves():
 def test_live_widget_controls_match_the_specs():
     import ipywidgets as w
 
-    ex = explore(line_plot, slope=Slider(0, 10, step=2, value=4), kind=["a", "b"], flag=True, mode="live")
+    ex = explore(
+        line_plot,
+        alt="a test figure with its controls",
+        slope=Slider(0, 10, step=2, value=4),
+        kind=["a", "b"],
+        flag=True,
+        mode="live",
+    )
     _, _, controls = ex._build_live()
     assert isinstance(controls["slope"], w.IntSlider)
     assert controls["slope"].value == 4
@@ -73,6 +81,53 @@ def test_live_widget_controls_match_the_specs():
     assert controls["kind"].options == ("a", "b")
     assert isinstance(controls["flag"], w.Checkbox)
     assert controls["flag"].value is True
+    # whole labels ("leaky slope α", not "leaky slop..."), and the image at its CSS size
+    assert all(c.style.description_width == "initial" for c in controls.values())
+    _, image, _ = ex._build_live()
+    assert image.layout.width == "640px"
+
+
+def test_explore_needs_an_alt_text():
+    with pytest.raises(ValueError, match=r"explore needs alt='\.\.\.': a sentence saying what the figure shows"):
+        explore(line_plot, slope=(0.0, 1.0), mode="single")
+    with pytest.raises(ValueError, match="at least four words"):
+        explore(line_plot, alt="a plot", slope=(0.0, 1.0), mode="single")
+
+
+def test_the_layout_fits_the_widest_labels_of_every_state():
+    """A frame whose tick labels are wider than the defaults' is laid out with room for them."""
+
+    def wide_when_big(fig, scale=1.0):
+        ax = fig.subplots()
+        (line,) = ax.plot([0, 1], [0, 1])
+        ax.yaxis.set_major_formatter(lambda value, _: f"{value:,.0f}")  # 10,000,000: wide labels
+
+        def update(scale=scale):
+            line.set_data([0, 1], [0, scale])
+            ax.set_ylim(0, scale)
+            ax.set_ylabel("value")
+
+        update(scale)
+        return update
+
+    ex = explore(
+        wide_when_big, alt="a line whose height the slider sets", scale=Slider(1.0, 1e7, value=1.0), mode="static"
+    )
+    assert {1.0, 1e7} <= {p["scale"] for p in ex.layout_probes()}
+    ex.render_png(scale=1e7)
+    renderer = ex._fig.canvas.get_renderer()
+    inside = ex._fig.bbox.padded(1)
+    assert all(
+        inside.contains(*corner)
+        for corner in ex._fig.get_tightbbox(renderer).transformed(ex._fig.dpi_scale_trans).corners()
+    )
+    # only the defaults' layout (as in "single" mode) cuts the wide labels off
+    single = explore(
+        wide_when_big, alt="a line whose height the slider sets", scale=Slider(1.0, 1e7, value=1.0), mode="single"
+    )
+    single.render_png(scale=1e7)
+    box = single._fig.get_tightbbox(single._fig.canvas.get_renderer()).transformed(single._fig.dpi_scale_trans)
+    assert box.x0 < -1, "the test figure's labels should stick out without the fit"
 
 
 def static_parts(html):
@@ -91,8 +146,16 @@ def test_static_mode_is_self_contained_and_has_every_frame():
     # the frame for (slope=2.0, kind=b) is exactly what the plot draws for those values
     key = "[4,1]"  # JSON.stringify([4, 1]) in the browser
     assert base64.b64decode(data["frames"][key].split(",", 1)[1]) == ex.render_png(slope=2.0, kind="b")
-    # the first frame shown is the defaults
-    assert f'src="{data["frames"]["[2,0]"]}"' in html
+    # the first frame shown is the defaults, at its CSS size (each PNG has PIXEL_RATIO times the pixels)
+    assert f'src="{data["frames"]["[2,0]"]}" width="640" height="272"' in html
+    assert ex._fig.canvas.get_width_height() == (640 * PIXEL_RATIO, 272 * PIXEL_RATIO)
+    # the alt text says what the figure shows and the values it is drawn for
+    assert 'alt="a test figure with its controls (slope = 1, kind = a)"' in html
+    assert data["alt"] == "a test figure with its controls"
+    assert data["names"] == ["slope", "kind"]
+    # each control sits with its label and its value
+    assert html.count('class="dls-explore-control"') == 2
+    assert re.search(r'<label for="(dls-explore-\w+-0)">slope</label><input id="\1" type="range".*?<output', html)
     assert 'type="range"' in html
     assert "<select" in html
     # no request to any host: no http(s) URL anywhere, no external script
@@ -132,7 +195,7 @@ def test_slider_static_values_include_the_default_and_snap_to_step():
 )
 def test_bad_specs_are_clear_errors(make_kwargs, error, match):
     with pytest.raises(error, match=match):
-        explore(line_plot, mode="single", **make_kwargs())
+        explore(line_plot, alt="a test figure with its controls", mode="single", **make_kwargs())
 
 
 def test_plot_errors_surface_at_the_call():
@@ -140,13 +203,19 @@ def test_plot_errors_surface_at_the_call():
         raise RuntimeError("cannot draw")
 
     with pytest.raises(RuntimeError, match="cannot draw"):
-        explore(broken, a=(0, 2), mode="single")
+        explore(broken, alt="a test figure with its controls", a=(0, 2), mode="single")
     with pytest.raises(TypeError, match="plot must be a callable"):
-        explore("not a function", a=(0, 1))
+        explore("not a function", alt="a test figure with its controls", a=(0, 1))
 
 
 def test_rendering_is_deterministic():
-    ex = explore(plot_activation, name=["sigmoid", "relu"], x_max=Slider(2.0, 8.0, step=2.0, value=4.0), mode="single")
+    ex = explore(
+        plot_activation,
+        alt="a test figure with its controls",
+        name=["sigmoid", "relu"],
+        x_max=Slider(2.0, 8.0, step=2.0, value=4.0),
+        mode="single",
+    )
     assert ex.render_png(name="relu") == ex.render_png(name="relu")
     assert ex.render_png(name="relu") != ex.render_png(name="sigmoid")
     assert isinstance(ex, Explorer)
@@ -159,7 +228,9 @@ def test_frames_are_palette_pngs_on_a_pure_white_background():
     import numpy as np
     from PIL import Image
 
-    ex = explore(plot_activation, name=Choice(["sigmoid", "step"]), mode="single")
+    ex = explore(
+        plot_activation, alt="a test figure with its controls", name=Choice(["sigmoid", "step"]), mode="single"
+    )
     png = ex.render_png(name="step")
     image = Image.open(io.BytesIO(png))
     assert image.mode == "P"  # a 256-colour palette: small pages, small widget messages

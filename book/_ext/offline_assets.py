@@ -93,8 +93,11 @@ def _strip_pages(app: Sphinx, exception) -> None:
     outdir = Path(app.outdir)
     # Sphinx copies html_static_path only when some page was rebuilt; the book's own CSS, JS and
     # fonts must not go stale when only they changed
+    confdir = Path(app.confdir).resolve()
     for folder in app.config.html_static_path:
-        shutil.copytree(Path(app.confdir) / folder, outdir / "_static", dirs_exist_ok=True)
+        own = (confdir / folder).resolve()
+        if own.is_dir() and own.is_relative_to(confdir):  # the book's own, not the extensions'
+            shutil.copytree(own, outdir / "_static", dirs_exist_ok=True)
     for page in outdir.rglob("*.html"):
         if "_static" in page.relative_to(outdir).parts:
             continue

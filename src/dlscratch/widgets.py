@@ -22,6 +22,18 @@ with a fresh layout, on every change. The updater must leave the figure
 exactly as a fresh ``plot(fig, **params)`` at the same layout would: the
 tests check that a frame does not depend on the frames drawn before it.
 
+Figures as readers see them. Every frame is rendered at ``PIXEL_RATIO`` (2)
+device pixels per CSS pixel and shown at its CSS size (``figsize`` times ``dpi``),
+so it is sharp on high-DPI screens and phones. The frozen layout is not the one
+of the defaults alone: ``explore`` lays the figure out (constrained layout) at
+every state a reader can reach on the website (each static frame) and at the
+extremes of every other control (each end of a slider, each option), and keeps,
+for each axes, the box that leaves room for the labels of all of them, so no
+tick label, axis label or title is cut off in any frame (``tests/test_figures.py``
+checks that every artist of every frame lies inside the figure). Each figure has
+an ``alt`` text that says what it shows; the website's scrubber adds the current
+control values to it.
+
 The returned :class:`Explorer` displays itself in one of three ways (DESIGN.md,
 "Interactive figures"):
 
@@ -67,15 +79,19 @@ __all__ = ["MODES", "Checkbox", "Choice", "Explorer", "Slider", "explore"]
 MODES = ("auto", "live", "static", "single")
 ENV_VAR = "DLSCRATCH_EXPLORE"
 MAX_STATIC_FRAMES = 60
+#: device pixels per CSS pixel of every frame: sharp on high-DPI screens, shown at its CSS size
+PIXEL_RATIO = 2
 
-#: Readable, deterministic defaults for every figure in the book.
+#: Readable, deterministic defaults for every figure in the book (sizes in points at ``dpi`` CSS pixels
+#: per inch: 12 pt is 13 CSS px on a desktop, and still legible when a phone shrinks a figure to 390 px).
 STYLE = {
-    "font.size": 11,
-    "axes.titlesize": 12,
-    "axes.labelsize": 11,
-    "legend.fontsize": 10,
-    "xtick.labelsize": 10,
-    "ytick.labelsize": 10,
+    "font.size": 12,
+    "axes.titlesize": 12.5,
+    "axes.labelsize": 12,
+    "legend.fontsize": 11,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "mathtext.fontset": "dejavusans",
     "axes.grid": True,
     "grid.alpha": 0.3,
     "lines.linewidth": 2.0,
@@ -216,6 +232,7 @@ class Explorer:
         figsize: tuple[float, float],
         dpi: int,
         title: str | None,
+        alt: str,
         mode: str,
     ):
         self.plot = plot
@@ -224,8 +241,11 @@ class Explorer:
         self.figsize = figsize
         self.dpi = dpi
         self.title = title
+        self.alt = alt
         self.mode = mode
-        self._fig = Figure(figsize=figsize, dpi=dpi)
+        #: the size the figure is shown at, in CSS pixels; its PNGs have PIXEL_RATIO times as many
+        self.css_size = (round(figsize[0] * dpi), round(figsize[1] * dpi))
+        self._fig = Figure(figsize=figsize, dpi=dpi * PIXEL_RATIO)
         FigureCanvasAgg(self._fig)
         self._updater = None  # what plot returned, once the figure is built
         self._live = None  # (box, image, widgets) once built
@@ -264,9 +284,48 @@ class Explorer:
         if self.title:
             fig.suptitle(self.title)
         if updater is not None:
-            fig.canvas.draw()  # runs the constrained layout once ...
-            fig.set_layout_engine("none")  # ... and keeps its result for every later frame
             self._updater = updater
+            probes = [values] if self.mode == "single" else self.layout_probes()
+            self._freeze_layout(probes)
+            updater(**values)
+
+    def layout_probes(self) -> list[dict]:
+        """The states the layout must fit: the defaults, every static frame, each extreme of every other control."""
+        probes = [self.defaults]
+        axes = [self.controls[name].static_values() for name in self.static]
+        for combo in itertools.product(*axes):
+            probes.append({**self.defaults, **dict(zip(self.static, combo, strict=True))})
+        for name, control in self.controls.items():
+            if name in self.static:
+                continue
+            values = control.static_values()
+            ends = values if isinstance(control, (Choice, Checkbox)) else [values[0], values[-1]]
+            probes += [{**self.defaults, name: value} for value in ends]
+        unique = []
+        for probe in probes:
+            if probe not in unique:
+                unique.append(probe)
+        return unique
+
+    def _freeze_layout(self, probes: list[dict]) -> None:
+        """Lay the figure out at each probe; keep for each axes the box that fits all of them; freeze it."""
+        fig = self._fig
+        axes = list(fig.axes)
+        boxes: list[list] = [[] for _ in axes]
+        for probe in probes:
+            self._updater(**probe)
+            fig.draw_without_rendering()  # runs the constrained layout for this state
+            if list(fig.axes) != axes:
+                raise RuntimeError(f"{self.plot.__name__}'s updater added or removed axes; build them all in plot")
+            for box, ax in zip(boxes, axes, strict=True):
+                box.append(ax.get_position(original=True).frozen())
+        fig.set_layout_engine("none")
+        for box, ax in zip(boxes, axes, strict=True):
+            x0, y0 = max(b.x0 for b in box), max(b.y0 for b in box)
+            x1, y1 = min(b.x1 for b in box), min(b.y1 for b in box)
+            if not (x1 > x0 and y1 > y0):
+                raise RuntimeError(f"{self.plot.__name__}: the labels of its frames leave no room for the axes")
+            ax.set_position([x0, y0, x1 - x0, y1 - y0], which="both")
 
     def static_frames(self) -> tuple[list[list], dict[str, str]]:
         """Render every combination of the ``static`` parameters.
@@ -287,17 +346,20 @@ class Explorer:
         import ipywidgets as w
 
         widgets = {}
+        whole = {"description_width": "initial"}  # the whole label, never "leaky slop..."
         for name, c in self.controls.items():
             desc = c.label or name
             if isinstance(c, Slider):
                 cls = w.IntSlider if c.is_int else w.FloatSlider
                 kw = {} if c.is_int else {"readout_format": ".3g"}
-                widgets[name] = cls(min=c.min, max=c.max, step=c.step, value=c.value, description=desc, **kw)
+                widgets[name] = cls(
+                    min=c.min, max=c.max, step=c.step, value=c.value, description=desc, style=whole, **kw
+                )
             elif isinstance(c, Choice):
-                widgets[name] = w.Dropdown(options=list(c.options), value=c.value, description=desc)
+                widgets[name] = w.Dropdown(options=list(c.options), value=c.value, description=desc, style=whole)
             else:
-                widgets[name] = w.Checkbox(value=c.value, description=desc)
-        width = round(self.figsize[0] * self.dpi)  # shown at its own size: the box would stretch (and blur) it
+                widgets[name] = w.Checkbox(value=c.value, description=desc, style=whole, indent=False)
+        width = self.css_size[0]  # shown at its CSS size: PIXEL_RATIO device pixels per CSS pixel
         image = w.Image(
             format="png", value=self.render_png(), layout=w.Layout(width=f"{width}px", max_width="100%", height="auto")
         )
@@ -337,36 +399,58 @@ class Explorer:
         uid = "dls-explore-" + uuid.uuid4().hex[:10]
         axes, frames = self.static_frames()
         first = [axes[i].index(self.controls[n].value) for i, n in enumerate(self.static)]
-        alt = html.escape(self.title or f"Figure with controls {', '.join(self.controls)}")
+        names = [html.escape(self.controls[n].label or n) for n in self.static]
         rows = []
         for i, name in enumerate(self.static):
             c = self.controls[name]
-            label = html.escape(c.label or name)
+            label = names[i]
             if isinstance(c, Slider):
                 rows.append(
-                    f'<label>{label} <input type="range" data-dim="{i}" min="0" max="{len(axes[i]) - 1}" '
-                    f'step="1" value="{first[i]}" aria-label="{label}"></label>'
-                    f'<output data-dim="{i}">{html.escape(_fmt(axes[i][first[i]]))}</output>'
+                    f'<span class="dls-explore-control"><label for="{uid}-{i}">{label}</label>'
+                    f'<input id="{uid}-{i}" type="range" data-dim="{i}" min="0" max="{len(axes[i]) - 1}" '
+                    f'step="1" value="{first[i]}">'
+                    f'<output data-dim="{i}" for="{uid}-{i}">{html.escape(_fmt(axes[i][first[i]]))}</output></span>'
                 )
             else:
                 opts = "".join(
                     f'<option value="{k}"{" selected" if k == first[i] else ""}>{html.escape(_fmt(v))}</option>'
                     for k, v in enumerate(axes[i])
                 )
-                rows.append(f'<label>{label} <select data-dim="{i}" aria-label="{label}">{opts}</select></label>')
+                rows.append(
+                    f'<span class="dls-explore-control"><label for="{uid}-{i}">{label}</label>'
+                    f'<select id="{uid}-{i}" data-dim="{i}">{opts}</select></span>'
+                )
         fixed = [n for n in self.controls if n not in self.static]
         note = ""
         if fixed:
-            shown = ", ".join(f"{html.escape(n)} = {html.escape(_fmt(self.controls[n].value))}" for n in fixed)
+            shown = ", ".join(
+                f"{html.escape(self.controls[n].label or n)} = {html.escape(_fmt(self.controls[n].value))}"
+                for n in fixed
+            )
             note = f'<div class="dls-explore-note">Static preview ({shown}); run the notebook for every control.</div>'
         labels = [[_fmt(v) for v in vals] for vals in axes]
-        data = json.dumps({"frames": frames, "labels": labels}).replace("</", "<\\/")
+        data = json.dumps(
+            {
+                "frames": frames,
+                "labels": labels,
+                "names": [self.controls[n].label or n for n in self.static],
+                "alt": self.alt,
+            }
+        ).replace("</", "<\\/")
         key = _frame_key(first)
+        alt = html.escape(
+            _alt_with_values(
+                self.alt,
+                [self.controls[n].label or n for n in self.static],
+                [labels[i][k] for i, k in enumerate(first)],
+            )
+        )
+        width, height = self.css_size
         return (
             f'<div class="dls-explore" id="{uid}" data-frames="{len(frames)}">'
             f'<div class="dls-explore-controls">{"".join(rows)}</div>'
-            f'<img class="dls-explore-frame" alt="{alt}" src="{frames[key]}" '
-            f'style="max-width:100%;height:auto">{note}'
+            f'<img class="dls-explore-frame" alt="{alt}" src="{frames[key]}" width="{width}" height="{height}">'
+            f"{note}"
             f'<script type="application/json" class="dls-explore-data">{data}</script>'
             f"<script>{_SCRUBBER_JS.replace('UID', uid)}</script></div>"
         )
@@ -421,6 +505,11 @@ def _frame_key(index) -> str:
     return json.dumps([int(i) for i in index], separators=(",", ":"))
 
 
+def _alt_with_values(alt: str, names: list[str], values: list[str]) -> str:
+    """The alt text of a frame: what the figure shows, then the values it is drawn for."""
+    return f"{alt} ({', '.join(f'{n} = {v}' for n, v in zip(names, values, strict=True))})"
+
+
 def _fmt(v) -> str:
     if isinstance(v, float):
         return f"{v:.4g}"
@@ -433,6 +522,7 @@ var img=root.querySelector(".dls-explore-frame");
 var inputs=root.querySelectorAll("input[data-dim],select[data-dim]");
 function show(){var key=[];inputs.forEach(function(el){key[+el.dataset.dim]=+el.value;});
 var src=data.frames[JSON.stringify(key)];if(src){img.src=src;}
+img.alt=data.alt+" ("+data.names.map(function(n,d){return n+" = "+data.labels[d][key[d]];}).join(", ")+")";
 root.querySelectorAll("output[data-dim]").forEach(function(o){
 var d=+o.dataset.dim;o.textContent=data.labels[d][key[d]];});}
 inputs.forEach(function(el){el.addEventListener("input",show);el.addEventListener("change",show);});})();"""
@@ -442,6 +532,7 @@ def explore(
     plot: Callable[..., Any],
     /,
     *,
+    alt: str | None = None,
     static: Sequence[str] | str | None = None,
     figsize: tuple[float, float] = (8.0, 3.4),
     dpi: int = 80,
@@ -458,12 +549,17 @@ def explore(
         ``fig`` (``fig.subplots(...)``); it must not call ``plt.show``. For fast
         redraws it returns an updater ``update(**params)`` that changes the
         artists it drew (module docstring, "Fast redraws").
+    alt : str
+        What the figure shows, in a sentence, for readers who cannot see it
+        ("Left: the activation f(x); right: its derivative, with the saturated
+        region shaded"). Required. The website adds the current control values.
     static : str or sequence of str, optional
         The parameter(s) that the website's scrubber sweeps (at most two, and
         at most 60 frames in all). Default: the first control.
-    figsize, dpi : figure size in inches and resolution of each frame.
+    figsize, dpi : figure size in inches and CSS pixels per inch; each frame has
+        ``PIXEL_RATIO`` times as many pixels in each direction.
     title : str, optional
-        A figure title, also the image's alt text on the website.
+        A title above the figure.
     mode : {"auto", "live", "static", "single"}, optional
         How to display (see the module docstring). Default: ``$DLSCRATCH_EXPLORE``
         or ``"auto"``.
@@ -478,6 +574,11 @@ def explore(
     """
     if not callable(plot):
         raise TypeError(f"plot must be a callable plot(fig, **params), got {type(plot).__name__}")
+    if not isinstance(alt, str) or len(alt.split()) < 4:
+        raise ValueError(
+            "explore needs alt='...': a sentence saying what the figure shows (at least four words), "
+            f"for readers who cannot see it; got {alt!r}"
+        )
     if not controls:
         raise ValueError("explore needs at least one control, e.g. slope=Slider(0, 1, value=0.1)")
     parsed = {name: _as_control(name, spec) for name, spec in controls.items()}
@@ -500,6 +601,6 @@ def explore(
     mode = mode if mode is not None else os.environ.get(ENV_VAR, "auto")
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES} (argument or ${ENV_VAR}), got {mode!r}")
-    explorer = Explorer(plot, parsed, static=static, figsize=figsize, dpi=dpi, title=title, mode=mode)
+    explorer = Explorer(plot, parsed, static=static, figsize=figsize, dpi=dpi, title=title, alt=alt, mode=mode)
     explorer.render_png()  # fail here, at the call, if plot cannot draw its defaults
     return explorer

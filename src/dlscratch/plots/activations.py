@@ -30,19 +30,20 @@ def plot_activation(fig, name: str = "sigmoid", x_max: float = 6.0, negative_slo
     :func:`~dlscratch.widgets.explore` (``n`` is fixed when the figure is built).
     """
     ax_f, ax_d = fig.subplots(1, 2, sharex=True)
-    (line_f,) = ax_f.plot([], [], color="C0", label="f(x)")
+    (line_f,) = ax_f.plot([], [], color="C0", label="$f(x)$")
     (closed,) = ax_f.plot([0], [0], "o", color="C0")  # the step's value at 0 ...
     (opened,) = ax_f.plot([0], [1], "o", mfc="white", color="C0")  # ... and the limit from the right
-    (line_d,) = ax_d.plot([], [], color="C1", label="f'(x)")
+    (line_d,) = ax_d.plot([], [], color="C1", label="$f'(x)$")
     shade = ax_d.fill_between(
-        [0, 1], 0, 1, color="0.5", alpha=0.15, transform=ax_d.get_xaxis_transform(), label="|f'(x)| < 0.01"
+        [0, 1], 0, 1, color="0.5", alpha=0.15, transform=ax_d.get_xaxis_transform(), label="saturated: $|f'(x)| < 0.01$"
     )
     for ax in (ax_f, ax_d):
         ax.axhline(0, color="k", lw=0.6)
         ax.axvline(0, color="k", lw=0.6)
-    ax_f.set(xlabel="x", ylabel="f(x)")
-    ax_d.set(xlabel="x", ylabel="f'(x)")
-    ax_d.legend(handles=[line_d, shade], loc="upper left")
+    ax_f.set(xlabel="$x$", ylabel="$f(x)$")
+    ax_d.set(xlabel="$x$", ylabel="$f'(x)$")
+    # above the curves: the y-limits leave the top fifth of the panel free for it
+    ax_d.legend(handles=[shade], loc="upper left", fontsize=10)
 
     def update(name=name, x_max=x_max, negative_slope=negative_slope):
         if name not in ACTIVATIONS:
@@ -60,9 +61,10 @@ def plot_activation(fig, name: str = "sigmoid", x_max: float = 6.0, negative_slo
         low, high = float(np.nanmin(y)), float(np.nanmax(y))
         pad = 0.05 * max(high - low, 1.0)
         ax_f.set_ylim(min(low, 0.0) - pad, max(high, 0.0) + pad)
-        ax_f.set_title(f"{name}(x)")
-        ax_d.set_title(f"derivative {name}'(x)")
-        ax_d.set_ylim(-0.05, max(1.1, float(np.nanmax(dy)) * 1.1))
+        ax_f.set_title(f"{name}$(x)$")
+        ax_d.set_title(f"its derivative {name}$'(x)$")
+        top = max(1.0, float(np.nanmax(dy)))
+        ax_d.set_ylim(-0.06 * top, 1.35 * top)
 
     update(name, x_max, negative_slope)
     return update
@@ -90,17 +92,25 @@ def plot_vanishing(fig, weight: float = 1.0, depth: int = 20, x0: float = 0.5):
     ax = fig.subplots()
     names = (("sigmoid", "C0"), ("tanh", "C2"), ("relu", "C3"))
     lines = {name: ax.semilogy([], [], "o-", ms=3, color=color, label=name)[0] for name, color in names}
-    (guide,) = ax.semilogy([], [], "k--", lw=1, label="0.25^L (sigmoid's best case, w = 1)")
-    ax.set(xlabel="depth L (number of layers)", ylabel="|d a_L / d a_0|", ylim=(1e-30, 1e6))
-    ax.legend(loc="lower left")
+    (guide,) = ax.semilogy([], [], "k--", lw=1, label="$0.25^L$: sigmoid's\nbest case, $w = 1$")
+    ax.set(xlabel="depth $L$ (number of layers)", ylabel=r"$|\mathrm{d}a_L / \mathrm{d}a_0|$")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the axes: the curves fill them
+    ax.xaxis.get_major_locator().set_params(integer=True)
 
     def update(weight=weight, depth=depth, x0=x0):
         layers = np.arange(depth + 1)
+        shown = []
         for name, line in lines.items():
-            line.set_data(layers, np.maximum(chain_gradients(name, weight, depth, x0), 1e-30))
+            grads = chain_gradients(name, weight, depth, x0)
+            # a gradient that is exactly 0 (a dead ReLU) has no place on a log scale: it ends the line
+            line.set_data(layers, np.where(grads > 0, grads, np.nan))
+            shown.append(grads[grads > 0])
         guide.set_data(layers, 0.25**layers)
+        values = np.concatenate([*shown, 0.25**layers])
+        low, high = float(values.min()), float(values.max())
+        ax.set_ylim(low / 30, high * 30)  # every curve inside, whatever the weight: none leaves the plot
         ax.set_xlim(-0.05 * depth, 1.05 * depth)
-        ax.set_title(f"gradient through a chain a_(k+1) = f(w·a_k), w = {weight:g}, a_0 = {x0:g}")
+        ax.set_title(rf"chain $a_{{k+1}} = f(w\,a_k)$ with $w = {weight:g}$, $a_0 = {x0:g}$")
 
     update(weight, depth, x0)
     return update

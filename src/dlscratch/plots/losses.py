@@ -11,7 +11,7 @@ backpropagation sends to the network). The four curves:
     ``σ`` first, then ``-[y log p + (1 - y) log(1 - p)]`` with ``p`` and
     ``1 - p`` clipped to ``[ε, 1 - ε]`` (notes 004); flat, with slope 0, where
     the clip is active.
-``"notes 004 (no 1−y)"``
+``"without the (1 − y) term"``
     the notes' ``y·log(1 + e^{-z})``, which drops the ``(1 - y)`` term;
     slope ``-y(1 - σ(z))``.
 ``"MSE on σ(z)"``
@@ -77,7 +77,7 @@ def _mse_grad(z, y, eps):
 LOSS_CURVES = {
     "cross-entropy": (_cross_entropy, _cross_entropy_grad),
     "two-stage (clipped)": (_two_stage, _two_stage_grad),
-    "notes 004 (no 1−y)": (_notes, _notes_grad),
+    "without the (1 − y) term": (_notes, _notes_grad),
     "MSE on σ(z)": (_mse, _mse_grad),
 }
 
@@ -132,12 +132,19 @@ def plot_loss_vs_logit(
     (value_line,) = ax_loss.plot([], [], color="C0")
     (slope_line,) = ax_grad.plot([], [], color="C1")
     z_star_lines = [ax.axvline(0.0, color="C2", ls=":", lw=1.5) for ax in (ax_loss, ax_grad)]
-    z_star_lines[0].set_label("σ(z) = y")
+    z_star_lines[0].set_label(r"$\sigma(z) = y$")
     for ax in (ax_loss, ax_grad):
         ax.axhline(0, color="k", lw=0.6)
         ax.axvline(0, color="k", lw=0.6)
-    ax_loss.set(xlabel="logit z", ylabel="loss L(z)")
-    ax_grad.set(title="slope dL/dz (sent back by backprop)", xlabel="logit z", ylabel="dL/dz", ylim=(-1.1, 1.1))
+    ax_loss.set(xlabel="logit $z$", ylabel="loss $L(z)$")
+    # slopes lie in [-1, 1]; the band below -1.1 is kept free for the legend
+    ax_grad.set(
+        title="the slope that backprop sends back",
+        xlabel="logit $z$",
+        ylabel=r"$\mathrm{d}L/\mathrm{d}z$",
+        ylim=(-1.9, 1.15),
+        yticks=[-1, -0.5, 0, 0.5, 1],
+    )
 
     def update(loss=loss, target=target, log10_eps=log10_eps, z_max=z_max):
         eps = 10.0**log10_eps
@@ -153,20 +160,20 @@ def plot_loss_vs_logit(
         value_line.set_data(z, value)
         value_line.set_label(loss)
         slope_line.set_data(z, slope)
-        slope_line.set_label(f"dL/dz, {loss}")
+        slope_line.set_label(loss)
         inside = 0 < target < 1
         for line in z_star_lines:
             line.set_visible(inside)
             if inside:
                 line.set_xdata([float(np.log(target / (1 - target)))] * 2)
-        eps_note = f", ε = 1e{log10_eps:g}" if loss == "two-stage (clipped)" else ""
-        ax_loss.set_title(f"loss, target y = {target:g}{eps_note}")
-        top = max(1.0, float(value.max()))
-        ax_loss.set_ylim(-0.05 * top, 1.1 * top)
+        eps_note = rf", $\varepsilon = 10^{{{log10_eps:g}}}$" if loss == "two-stage (clipped)" else ""
+        ax_loss.set_title(f"loss for the target $y$ = {target:g}{eps_note}")
+        top = max(1.0, float(value.max()), float(ref_value.get_ydata().max()) if show_reference else 0.0)
+        ax_loss.set_ylim(-0.05 * top, 1.6 * top)  # the top third stays free for the legend
         ax_loss.set_xlim(-1.05 * z_max, 1.05 * z_max)
-        for ax, loc in ((ax_loss, "upper center"), (ax_grad, "upper left")):
+        for ax, loc in ((ax_loss, "upper center"), (ax_grad, "lower center")):
             handles = [line for line in ax.get_lines() if line.get_visible() and not line.get_label().startswith("_")]
-            ax.legend(handles=handles, loc=loc, fontsize=9)
+            ax.legend(handles=handles, loc=loc, fontsize=9.5)
 
     update(loss, target, log10_eps, z_max)
     return update

@@ -58,8 +58,8 @@ def plot_secant(fig, h: float = 0.5, name: str = "sin", x0: float = 1.0):
     against the true ``f'(x0)``, with their errors in the legend. Returns the
     updater for :func:`~dlscratch.widgets.explore`.
     """
-    ax, ax_bar = fig.subplots(1, 2, width_ratios=(2.2, 1))
-    (curve,) = ax.plot([], [], color="k", lw=1.5, label="f(x)")
+    ax, ax_bar = fig.subplots(1, 2, width_ratios=(1.5, 1))
+    (curve,) = ax.plot([], [], color="k", lw=1.5, label="$f(x)$")
     (tangent,) = ax.plot([], [], color="C2")
     (forward_line,) = ax.plot([], [], "--", color="C0")
     (central_line,) = ax.plot([], [], "--", color="C1")
@@ -67,8 +67,8 @@ def plot_secant(fig, h: float = 0.5, name: str = "sin", x0: float = 1.0):
     (forward_point,) = ax.plot([], [], "o", color="C0")
     (central_points,) = ax.plot([], [], "o", color="C1", mfc="none")
     bars = ax_bar.bar(["forward", "central"], [0.0, 0.0], color=["C0", "C1"])
-    ax.set(xlabel="x", ylabel="f(x)")
-    ax_bar.set(ylabel="|slope − f'(x0)|")
+    ax.set(xlabel="$x$", ylabel="$f(x)$")
+    ax_bar.set(ylabel="$|$slope$ - f'(x_0)|$")
 
     def update(h=h, name=name, x0=x0):
         _check_name(name, SCALAR_FUNCTIONS)
@@ -90,12 +90,17 @@ def plot_secant(fig, h: float = 0.5, name: str = "sin", x0: float = 1.0):
         central_points.set_data([x0 - h, x0 + h], [f(x0 - h), f(x0 + h)])
         pad = 0.15 * (y.max() - y.min())
         ax.set(xlim=(x[0] - 0.22, x[-1] + 0.22), ylim=(y.min() - pad, y.max() + pad))
-        ax.set_title(f"f(x) = {name}, x0 = {x0:g}")
-        ax.legend(handles=[curve, tangent, forward_line, central_line], loc="best", fontsize=8)
+        ax.set_title(f"$f(x)$ = {name} at $x_0$ = {x0:g}")
+        ax.legend(
+            handles=[curve, tangent, forward_line, central_line],
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+            fontsize=9.5,
+        )
         errors = [abs(forward - slope), abs(central - slope)]
         for bar, error in zip(bars, errors, strict=True):
             bar.set_height(error)
-        ax_bar.set(title=f"error at h = {h:g}", ylim=(0, max(errors) * 1.2 + 1e-12))
+        ax_bar.set(title=f"error at $h$ = {h:g}", ylim=(0, max(errors) * 1.2 + 1e-12))
 
     update(h, name, x0)
     return update
@@ -157,18 +162,21 @@ def plot_step_error(fig, name: str = "exp", x0: float = 1.0):
     """
     eps = np.finfo(np.float64).eps
     ax = fig.subplots()
-    (forward_line,) = ax.loglog([], [], color="C0", lw=1.2, label="forward (f(x+h) − f(x)) / h")
-    (central_line,) = ax.loglog([], [], color="C1", lw=1.2, label="central (f(x+h) − f(x−h)) / 2h")
-    ax.loglog(_HS, eps / _HS, ":", color="0.4", lw=1.2, label="rounding ~ ε / h")
-    for hs_best, color, text in ((math.sqrt(eps), "C0", "ε^(1/2)"), (eps ** (1 / 3), "C1", "ε^(1/3)")):
+    (forward_line,) = ax.loglog([], [], color="C0", lw=1.2, label=r"forward $(f(x+h) - f(x))\,/\,h$")
+    (central_line,) = ax.loglog([], [], color="C1", lw=1.2, label=r"central $(f(x+h) - f(x-h))\,/\,2h$")
+    ax.loglog(_HS, eps / _HS, ":", color="0.4", lw=1.2, label=r"rounding $\sim \varepsilon / h$")
+    for hs_best, color, text in (
+        (math.sqrt(eps), "C0", r"$\varepsilon^{1/2}$"),
+        (eps ** (1 / 3), "C1", r"$\varepsilon^{1/3}$"),
+    ):
         ax.axvline(hs_best, color=color, lw=0.8, ls="--")
         ax.text(hs_best, 1e-16, f" {text}", color=color, fontsize=9)
     (forward_best,) = ax.plot([], [], "o", color="C0")
     (central_best,) = ax.plot([], [], "o", color="C1")
-    ax.set(xlabel="step h", ylabel="|estimate − f'(x0)|", xlim=(10**-15.75, 10**0.75), ylim=(1e-17, 1e2))
+    ax.set(xlabel="step $h$", ylabel="$|$estimate$ - f'(x_0)|$", xlim=(10**-15.75, 10**0.75), ylim=(1e-17, 1e2))
     _few_log_ticks(ax.xaxis, range(-15, 1, 3))
     _few_log_ticks(ax.yaxis, range(-16, 2, 4))
-    ax.legend(loc="upper center", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9.5)
 
     def update(name=name, x0=x0):
         forward, central = step_errors(name, smoothing_points(x0), _HS)
@@ -176,7 +184,7 @@ def plot_step_error(fig, name: str = "exp", x0: float = 1.0):
         central_line.set_data(_HS, np.maximum(central, 1e-18))
         forward_best.set_data([best_step(_HS, forward)], [forward.min()])
         central_best.set_data([best_step(_HS, central)], [central.min()])
-        ax.set_title(f"error of the difference quotients of {name}, mean over x0 = {x0:g} ± 0.2")
+        ax.set_title(f"errors for $f$ = {name}, mean over $x_0$ = {x0:g} ± 0.2")
 
     update(name, x0)
     return update
@@ -208,7 +216,7 @@ _CONTOURS = {name: _contour_lines(f) for name, (f, _) in BOWLS.items()}  # compu
 def _contour_panel(ax) -> LineCollection:
     """Axes for a two-variable function: its level curves (set by :func:`_set_contours`) and the minimum."""
     lines = ax.add_collection(LineCollection([], colors="0.6", linewidths=0.8), autolim=False)
-    ax.set(xlim=(-_LIM, _LIM), ylim=(-_LIM, _LIM), xlabel="x0", ylabel="x1", aspect="equal")
+    ax.set(xlim=(-_LIM, _LIM), ylim=(-_LIM, _LIM), xlabel="$x_0$", ylabel="$x_1$", aspect="equal")
     ax.plot([0], [0], "+", color="k", ms=10)
     return lines
 
@@ -225,7 +233,7 @@ def plot_descent(fig, lr: float = 0.1, name: str = "x0² + x1²", num_steps: int
     (values_line,) = ax_loss.semilogy([], [], "o-", color="C3", ms=3)
     ax_loss.xaxis.get_major_locator().set_params(integer=True)
     _few_log_ticks(ax_loss.yaxis, range(-12, 9, 4))
-    ax_loss.set(xlabel="step k", ylabel="f(x_k)", ylim=(1e-12, 1e8))
+    ax_loss.set(xlabel="step $k$", ylabel="$f(x_k)$", ylim=(1e-12, 1e8))
 
     def update(lr=lr, name=name, num_steps=num_steps, x0=x0):
         _check_name(name, BOWLS)
@@ -236,10 +244,10 @@ def plot_descent(fig, lr: float = 0.1, name: str = "x0² + x1²", num_steps: int
         shown = np.clip(path, -1.5 * _LIM, 1.5 * _LIM)  # a diverging path leaves the box; clip the drawing only
         path_line.set_data(shown[:, 0], shown[:, 1])
         start.set_data(shown[:1, 0], shown[:1, 1])
-        ax.set_title(f"lr = {lr:g}: {num_steps} steps")
+        ax.set_title(rf"$f$ = {name}: {num_steps} steps, $\eta$ = {lr:g}")
         values_line.set_data(np.arange(len(values)), np.maximum(values, 1e-30))
         ax_loss.set_xlim(-0.05 * num_steps, 1.05 * num_steps)
-        ax_loss.set_title(f"f = {name}, final f = {values[-1]:.2e}")
+        ax_loss.set_title(f"after the last step, $f$ = {values[-1]:.2e}")
 
     update(lr, name, num_steps, x0)
     return update
@@ -265,14 +273,17 @@ def plot_directional(fig, angle: float = 0.0, name: str = "0.1·x0² + x1²", po
     grad_arrow = ax.annotate("", (0, 0), (0, 0), arrowprops={"arrowstyle": "->", "color": "C3", "lw": 2})
     u_arrow = ax.annotate("", (0, 0), (0, 0), arrowprops={"arrowstyle": "->", "color": "C0", "lw": 2})
     (at_point,) = ax.plot([], [], "o", color="k")
-    ax.set_title("∇f (red, rescaled) and u (blue)")
+    ax.set_title(r"$\nabla f$ (red, rescaled) and $u$ (blue)")
     degrees = np.linspace(-180, 180, 361)
     (curve,) = ax_d.plot([], [], color="C0")
     norm_line = ax_d.axhline(0.0, color="C3", ls="--", lw=1)
     ax_d.axhline(0, color="k", lw=0.6)
     (marker,) = ax_d.plot([], [], "o", color="C0")
     ax_d.set(
-        xlabel="direction θ of u (degrees)", ylabel="D_u f = ∇f · u", xlim=(-180, 180), xticks=range(-180, 181, 90)
+        xlabel=r"direction $\theta$ of $u$ (degrees)",
+        ylabel=r"$D_u f = \nabla f \cdot u$",
+        xlim=(-180, 180),
+        xticks=range(-180, 181, 90),
     )
 
     def update(angle=angle, name=name, point=point):
@@ -290,13 +301,13 @@ def plot_directional(fig, angle: float = 0.0, name: str = "0.1·x0² + x1²", po
         d = directional_derivatives(g, np.radians(degrees))
         curve.set_data(degrees, d)
         norm_line.set_ydata([np.linalg.norm(g)] * 2)
-        norm_line.set_label(f"|∇f| = {np.linalg.norm(g):.3f}")
+        norm_line.set_label(rf"$|\nabla f|$ = {np.linalg.norm(g):.3f}")
         marker.set_data([angle], [u @ g])
-        marker.set_label(f"D_u f = {u @ g:.3f}")
+        marker.set_label(f"$D_u f$ = {u @ g:.3f}")
         low, high = float(d.min()), float(d.max())
         pad = 0.05 * (high - low)
-        ax_d.set_ylim(low - pad, high + pad)
-        ax_d.legend(handles=[norm_line, marker], loc="lower right", fontsize=8)
+        ax_d.set_ylim(low - pad, high + 0.55 * (high - low))  # room above the curve for the legend
+        ax_d.legend(handles=[norm_line, marker], loc="upper center", fontsize=9.5, ncols=2)
 
     update(angle, name, point)
     return update

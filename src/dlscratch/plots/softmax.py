@@ -85,14 +85,15 @@ def plot_softmax_bars(fig, shift: float = 0.0, temperature: float = 1.0, dtype: 
         naive, stable = naive_and_stable(LOGITS, temperature, shift, dtype)
         broken = not np.all(np.isfinite(naive))
         status = " → NaN" if broken else ""
-        _set_bars(ax_naive, *naive_bars, naive, f"naive exp(x)/Σexp(x){status}", "C3" if broken else "C0")
-        _set_bars(ax_stable, *stable_bars, stable, "max-shifted exp(x - max x)/Σ...", "C2")
+        naive_title = rf"naive: $e^{{x_i}} / \Sigma_j\, e^{{x_j}}${status}"
+        _set_bars(ax_naive, *naive_bars, naive, naive_title, "C3" if broken else "C0")
+        _set_bars(ax_stable, *stable_bars, stable, r"max-shifted: $e^{x_i - m} / \Sigma_j\, e^{x_j - m}$", "C2")
         limit = float(np.log(np.finfo(dtype).max))
         # two lines each, so the frozen layout (made at the defaults) fits the widest values too
         ax_naive.set_xlabel(
-            f"max x = {float(x.max()):.1f}, min x = {float(x.min()):.1f}\n{dtype}: exp overflows above {limit:.2f}"
+            f"scores from {float(x.min()):.1f} to {float(x.max()):.1f}\n{dtype}: exp overflows above {limit:.2f}"
         )
-        ax_stable.set_xlabel(f"T = {temperature:g}\nshift = {shift:g}")
+        ax_stable.set_xlabel(f"$m$ = max score; $T$ = {temperature:g}, shift $c$ = {shift:g}")
 
     update(shift, temperature, dtype)
     return update
@@ -111,11 +112,14 @@ def plot_hard_vs_soft(fig, temperature: float = 1.0, others=(1.0, 0.0), x_range:
     (soft_line,) = ax_p.plot([], [], color="C0")
     (zero_line,) = ax_d.plot([], [], color="C3", label="hard max: 0 (undefined at the jump)")
     jump = ax_d.axvline(0.0, color="C3", ls=":", lw=1)
-    (slope_line,) = ax_d.plot([], [], color="C0", label="softmax: p_0(1 - p_0)/T")
-    ax_p.set(xlabel="logit x_0", ylabel="p_0", ylim=(-0.05, 1.05))
-    ax_d.set(xlabel="logit x_0", ylabel="∂p_0 / ∂x_0", title="gradient that flows back to x_0")
-    ax_d.legend(loc="upper left")
-    legend_p = ax_p.legend(handles=[hard_line, soft_line], labels=["hard max (one-hot argmax)", ""], loc="upper left")
+    (slope_line,) = ax_d.plot([], [], color="C0", label="softmax: $p_0(1 - p_0)/T$")
+    # the y-limits leave a band above the curves (p_0 <= 1) for the legends
+    ax_p.set(xlabel="logit $x_0$", ylabel="$p_0$", ylim=(-0.05, 1.55), yticks=[0, 0.25, 0.5, 0.75, 1])
+    ax_d.set(xlabel="logit $x_0$", ylabel=r"$\partial p_0 / \partial x_0$", title="gradient that flows back to $x_0$")
+    ax_d.legend(loc="upper left", fontsize=10)
+    legend_p = ax_p.legend(
+        handles=[hard_line, soft_line], labels=["hard max (one-hot argmax)", ""], loc="upper left", fontsize=10
+    )
 
     def update(temperature=temperature, others=others, x_range=x_range):
         if not temperature > 0:
@@ -125,13 +129,15 @@ def plot_hard_vs_soft(fig, temperature: float = 1.0, others=(1.0, 0.0), x_range:
         p0 = sm.softmax(np.column_stack([x0, rest]) / temperature)[:, 0]  # (n,)
         hard_line.set_data(x0, (x0 > max(others)).astype(float))  # one-hot of the argmax, entry 0
         soft_line.set_data(x0, p0)
-        legend_p.get_texts()[1].set_text(f"softmax, T = {temperature:g}")  # cheaper than a new legend
+        legend_p.get_texts()[1].set_text(f"softmax, $T$ = {temperature:g}")  # cheaper than a new legend
         ax_p.set_xlim(-1.05 * x_range, 1.05 * x_range)
-        ax_p.set_title(f"p_0 with x_1..x_{len(others)} = {list(others)}")
+        others_text = ", ".join(f"{v:g}" for v in others)
+        ax_p.set_title(f"$p_0$ when the other logits are {others_text}")
         zero_line.set_data(x0, np.zeros_like(x0))
         jump.set_xdata([max(others)] * 2)
         slope_line.set_data(x0, p0 * (1 - p0) / temperature)
-        ax_d.set_ylim(-0.05, max(0.3, 0.25 / temperature * 1.1))
+        top = 0.25 / temperature  # the largest slope, at p_0 = 1/2
+        ax_d.set_ylim(-0.06 * top, 1.6 * top)
 
     update(temperature, others, x_range)
     return update
