@@ -66,8 +66,11 @@ book-fresh: $(STAMP)
 release: $(STAMP)
 	$(BIN)/python tools/classroom.py release $(if $(COURSE),--course $(COURSE)) $(if $(FORCE),--force)
 
+# Budgets of DESIGN.md: chapter run times and kernel redraws, then the end-to-end live redraw in JupyterLab
+# (a real browser: key press on a slider to the new image).
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py
+	$(BIN)/python tools/bench_lab.py
 
 # Re-pin after changing dependencies: the versions in the current .venv become the constraints.
 constraints: $(STAMP)
