@@ -117,3 +117,57 @@ def test_the_sites_cjk_font_has_every_chinese_character_of_the_book():
     missing = used - cjk_font.font_characters()
     assert not missing, f"not in the site's CJK font: {''.join(sorted(missing))}; run `python tools/cjk_font.py`"
     assert (ROOT / "book" / "_static" / "fonts" / "OFL.txt").read_text().count("SIL OPEN FONT LICENSE") == 1
+
+
+#: The chapters of DESIGN.md, in order; the ones in book/_toc.yml are on the site, the others are coming.
+PLANNED = [
+    "Activation functions",
+    "Softmax and numerical stability",
+    "Loss functions",
+    "Numerical differentiation and gradient descent",
+    "Backpropagation",
+    "Optimizers",
+    "Initialization",
+    "Batch normalization",
+    "Regularization",
+    "Convolution",
+    "Pooling",
+    "A CNN from scratch",
+    "CNN architectures",
+]
+
+
+def chapters_on_the_site() -> set[int]:
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text(encoding="utf-8"))
+    files = [c["file"] for part in toc["parts"] for c in part.get("chapters", [])]
+    return {int(Path(f).name[:2]) for f in files if f.startswith("chapters/")}
+
+
+def test_the_intro_lists_every_chapter_with_its_status():
+    intro = (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\d+) \| (.+?) \| (.+?) \| (on this site|coming) \|$", intro, re.M)
+    assert [int(r[0]) for r in rows] == list(range(1, len(PLANNED) + 1))
+    site = chapters_on_the_site()
+    for number, title, _, status in rows:
+        assert PLANNED[int(number) - 1] in title, title
+        assert (status == "on this site") == (int(number) in site), f"chapter {number}: {status}"
+
+
+def test_a_reference_to_a_chapter_that_is_not_here_says_it_is_coming():
+    site = chapters_on_the_site()
+    problems = []
+    for path in [*sorted((ROOT / "chapters").glob("*.md")), *sorted((ROOT / "book").glob("*.md"))]:
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"(?i)(?<!coming\s)\bchapters? (\d+)", text):
+            number = int(match.group(1))
+            if number not in site and "| " not in text[text.rfind("\n", 0, match.start()) : match.start()]:
+                problems.append(f"{path.name}: {text[match.start() : match.start() + 40]!r}")
+        for match in re.finditer(r"coming\schapter (\d+), \*([^*]+)\*", text):
+            number = int(match.group(1))
+            if number in site:
+                problems.append(f"{path.name}: chapter {number} is here now, not coming")
+            elif PLANNED[number - 1] != match.group(2):
+                problems.append(f"{path.name}: chapter {number} is *{PLANNED[number - 1]}*, not *{match.group(2)}*")
+    assert not problems, "\n".join(problems)
