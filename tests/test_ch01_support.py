@@ -1,16 +1,23 @@
 """Chapter 1's exercises: the model solutions pass, the typical mistakes fail with a useful message,
-and every number in the written model answer is right."""
+and every number in the written model answer is right. Then the chapter's text (no exercise answer in the
+body, the notes only in pitfalls and "In the notes" lines, the 中文 table in the notes' words), its
+activation figure, and its low-precision claims."""
 
 from __future__ import annotations
 
 import math
+import re
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from matplotlib.figure import Figure
 
 from dlscratch import activations as act
 from dlscratch.exercises import EXERCISES, ExerciseFailed, FunctionExercise, ValueExercise, check
+from dlscratch.plots.activations import plot_activation
 
 
 def softplus(x):
@@ -122,3 +129,177 @@ def test_the_numbers_of_the_written_answer():
     assert round(float(x[np.argmax(g)]), 1) == 2.4
     assert abs(silu_grad(-40.0)) < 1e-15
     assert silu_grad(40.0) == pytest.approx(1.0)
+
+
+# ----------------------------------------------------------------------------- the chapter's text and figure
+
+CHAPTER = Path(__file__).resolve().parents[1] / "chapters" / "01_activations.md"
+GLOSSARY = Path(__file__).resolve().parents[1] / "book" / "glossary.md"
+
+
+def _body_and_summary():
+    text = CHAPTER.read_text(encoding="utf-8")
+    start, end = text.index("\n## Exercises"), text.index("\n## Summary")
+    return text[:start], text[end:]
+
+
+def test_the_body_and_summary_do_not_give_the_exercises_away():
+    """Exercise 2 asks for SiLU's derivative, exercise 3 for where σ rounds to 1 in float64 and float32 (37, 17);
+    the chapter may name SiLU and show float16's point, but not these."""
+    body, summary = _body_and_summary()
+    for text in (body, summary):
+        assert not re.search(r"\b(37|17)\b", text), "an answer of exercise 3"
+        assert "silu_grad" not in text
+        assert not re.search(r"SiLU\}?'|SiLU\}?\^\\prime|silu\)?'", text), "SiLU's derivative"
+        for number in ("1.28", "-0.10", "1.10"):  # exercise 4(b)
+            assert number not in text, number
+        assert "F.silu(grid_t).sum().backward" not in text
+
+
+def test_code_cells_of_the_body_fit_80_characters():
+    body, _ = _body_and_summary()
+    too_long = [
+        line
+        for cell in re.findall(r"```\{code-cell\} ipython3\n(.*?)```", body, re.S)
+        for line in cell.splitlines()
+        if len(line) > 80
+    ]
+    assert not too_long, too_long
+
+
+def test_the_notes_appear_only_in_pitfalls_and_in_the_notes_lines():
+    """Teach first: a prose paragraph that names the notes opens with "In the notes", or sits in a pitfall box."""
+    body, _ = _body_and_summary()
+    body = re.sub(r"```.*?```", "", body, flags=re.S)  # code (cells and quoted code) may name the notes
+    body = re.sub(r":::\{admonition\} Pitfall from the notes.*?\n:::\n", "", body, flags=re.S)
+    for heading in re.findall(r"^#+ .*$", body, re.M):
+        assert "notes" not in heading, heading
+    for paragraph in re.split(r"\n\s*\n", body):
+        if re.search(r"\bnotes?\b", paragraph, re.I) and not paragraph.startswith("In the notes"):
+            raise AssertionError(f"a paragraph narrates the notes: {paragraph[:120]!r}")
+
+
+# The notes' own words for the terms of chapter 1 (notes 002, 003, 004, verbatim).
+NOTES_WORDING = (
+    "## 激活函数",
+    "作用：增强网络的表大能力",  # 004: 表大能力 is its typo for 表达能力
+    "> 连续，sigmoid函数是关于(x, y)=(0, 0.5)对称的S型曲曲线",  # 003, with its doubled 曲
+    "### 阶跃函数\n> 非连续",
+    "### tanh函数",
+    "### Sigmoid函数",
+    "### ReLU函数\n> 修正函数,常用，计算量相较于exp来说较小",
+    "用作激活函数的函数最好具有关于原点对称的性质",
+    "输出不是以0为均值",
+    "会造成梯度消失",
+    "溢出",
+    "## 数值稳定",
+    "提高数据稳定性",
+    "导数(存在误差)",
+    "梯度",
+    "## 误差反向传播",
+    "## 输出层函数",
+    "### 恒等函数",
+    "### Logistic回归",
+    "一般在同一个网络中，我们都使用同一种类型的激活函数。",
+)
+
+
+def _table_terms(chinese: str) -> list[str]:
+    """The notes' spellings in one 中文 cell: "X (the notes write Y)" stands for Y; lists split at ；，/."""
+    written = re.search(r"\(the notes write (.+?)\)", chinese)
+    if written:
+        return [written.group(1)]
+    return [t for t in re.split(r"；|，|/", re.sub(r"\(.*?\)|（.*?）", "", chinese)) if t.strip()]
+
+
+def test_summary_terms_are_the_notes_own():
+    """Every 中文 entry of the summary's "from the notes" table occurs in the notes' wording (spaces ignored)."""
+    _, summary = _body_and_summary()
+    rows = [row for row in re.findall(r"^\| (.+?) \| (.+?) \|$", summary, re.M) if row[0] != "English"]
+    assert len(rows) >= 12
+    notes = "".join(NOTES_WORDING).replace(" ", "").lower()
+    for english, chinese in rows:
+        for term in _table_terms(chinese):
+            term = term.replace(" ", "").lower()
+            assert term in notes, f"{english}: {term!r} is not in the notes"
+    for usual_only in ("修正线性单元", "双曲正切", "带泄露"):
+        assert not any(usual_only in chinese for _, chinese in rows), usual_only
+
+
+def test_the_glossary_has_the_notes_terms_of_issue_9():
+    text = GLOSSARY.read_text(encoding="utf-8")
+    for needed in ("表达能力", "表大能力", "Logistic回归", "目标函数", "模 (mó;", "连续 / 非连续"):
+        assert needed in text, needed
+    for wrong in ("修正线性单元 / 线性整流函数 (xiūzhèng xiànxìng dānyuán). Rectified",):
+        assert wrong not in text
+
+
+def test_the_activation_figure_is_driven_by_the_function():
+    """The website's scrubber sweeps the function (and the leaky slope), not the x-range."""
+    text = CHAPTER.read_text(encoding="utf-8")
+    call = re.search(r"explore\(\n    plot_activation,.*?\n\)", text, re.S).group(0)
+    assert 'static=("name", "negative_slope")' in call
+    assert call.index("name=Choice") < call.index("negative_slope=Slider") < call.index("x_max=Slider")
+
+
+def _lines_and_titles(**params):
+    fig = Figure()
+    update = plot_activation(fig)
+    update(**params)
+    ax_f, ax_d = fig.axes
+    return ax_f.lines[0].get_ydata(), ax_d.lines[0].get_ydata(), ax_f.get_title(), ax_d.get_title()
+
+
+@pytest.mark.parametrize("name", ["step", "sigmoid", "tanh", "relu"])
+def test_the_leaky_slope_changes_only_the_leaky_relu(name):
+    a, b = _lines_and_titles(name=name, negative_slope=0.0), _lines_and_titles(name=name, negative_slope=0.5)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    assert a[2:] == b[2:]
+    assert "alpha" not in a[2]
+
+
+def test_the_leaky_relu_frame_shows_its_slope():
+    _, dy, title_f, title_d = _lines_and_titles(name="leaky_relu", negative_slope=0.3)
+    assert r"$\alpha = 0.3$" in title_f
+    assert r"\alpha" in title_d
+    assert np.isclose(dy.min(), 0.3)
+    assert dy.max() == 1.0
+    with pytest.raises(ValueError, match="name must be one of"):
+        plot_activation(Figure(), name="softsign")
+
+
+# ----------------------------------------------------------------------------- low precision (the chapter's claims)
+
+
+def test_float16_exp_overflow_point():
+    """ln(65504) ≈ 11.09: float16's exp is finite at 11.0859 (the float16 below 11.09) and inf at 11.09375."""
+    limit = math.log(float(np.finfo(np.float16).max))
+    assert round(limit, 2) == 11.09
+    below, above = np.float16(11.0859375), np.float16(11.09375)
+    assert float(below) < limit < float(above)
+    assert np.nextafter(below, np.float16(20)) == above  # neighbours: the limit falls between them
+    with np.errstate(over="ignore"):
+        assert np.isfinite(np.exp(below))
+        assert np.isinf(np.exp(above))
+
+
+def test_sigmoid_and_its_derivative_are_quiet_on_every_float16():
+    """The sign split holds in float16 too: all 63488 finite float16 values, no warning, the right range and dtype."""
+    every = np.arange(2**16, dtype=np.uint16).view(np.float16)
+    every = every[np.isfinite(every)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y, dy = act.sigmoid(every), act.sigmoid_grad(every)
+    assert y.dtype == dy.dtype == np.float16
+    assert np.all((y >= 0) & (y <= 1))
+    assert np.all((dy >= 0) & (dy <= 0.25))
+    exact = 1 / (1 + np.exp(-every.astype(np.float64).clip(-700, 700)))
+    assert np.max(np.abs(y.astype(np.float64) - exact)) < 2**-10  # within float16's rounding
+
+
+def test_bfloat16_has_float32_range_and_8_bits():
+    bf16 = torch.finfo(torch.bfloat16)
+    assert abs(math.log(bf16.max) - math.log(torch.finfo(torch.float32).max)) < 0.01
+    assert bf16.eps == 2**-7
+    assert torch.sigmoid(torch.tensor(1.0, dtype=torch.bfloat16)).item() == 0.73046875

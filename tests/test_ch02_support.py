@@ -19,7 +19,13 @@ from dlscratch.widgets import Choice, Slider, explore
 
 @pytest.mark.parametrize(
     ("shift", "temperature", "dtype"),
-    [(0.0, 1.0, "float32"), (120.0, 1.0, "float32"), (-120.0, 0.25, "float32"), (120.0, 4.0, "float64")],
+    [
+        (0.0, 1.0, "float32"),
+        (120.0, 1.0, "float32"),
+        (-120.0, 0.25, "float32"),
+        (120.0, 4.0, "float64"),
+        (40.0, 1.0, "float16"),
+    ],
 )
 def test_plot_softmax_bars_draws_two_panels(shift, temperature, dtype):
     fig = Figure()
@@ -45,7 +51,7 @@ def test_scaled_logits_validates():
     with pytest.raises(ValueError, match="temperature must be > 0, got 0"):
         scaled_logits([1.0], temperature=0)
     with pytest.raises(ValueError, match="dtype must be"):
-        scaled_logits([1.0], dtype="float16")
+        scaled_logits([1.0], dtype="bfloat16")  # numpy has none; the chapter shows it with torch
 
 
 @pytest.mark.parametrize("temperature", [0.1, 1.0, 4.0])
@@ -62,13 +68,77 @@ def test_chapter_figures_stay_within_the_frame_budget():
         plot_softmax_bars,
         alt="a test figure with its controls",
         shift=Slider(-120.0, 120.0, step=10.0, value=0.0, frames=7),
-        temperature=Slider(0.25, 4.0, step=0.25, value=1.0, frames=2),
-        dtype=Choice(["float32", "float64"]),
-        static=("shift", "temperature"),
+        dtype=Choice(["float32", "float64", "float16"]),
+        temperature=Slider(0.25, 4.0, step=0.25, value=1.0),
+        static=("shift", "dtype"),
         mode="single",
     )
     _, frames = bars.static_frames()
-    assert len(frames) <= 30
+    assert len(frames) == 21  # 7 shifts x 3 dtypes, as in the chapter
+
+
+FRAMES = (-120.0, -80.0, -40.0, 0.0, 40.0, 80.0, 120.0)  # the chapter's scrubber
+
+
+@pytest.mark.parametrize(
+    ("dtype", "broken"),
+    [
+        ("float64", (False,) * 7),
+        ("float32", (True, False, False, False, False, False, True)),
+        ("float16", (True, True, True, False, True, True, True)),
+    ],
+)
+def test_the_naive_formula_breaks_at_the_frames_the_chapter_names(dtype, broken):
+    for shift, expected in zip(FRAMES, broken, strict=True):
+        naive, stable = naive_and_stable(LOGITS, shift=shift, dtype=dtype)
+        assert bool(np.isnan(naive).any()) == expected, (dtype, shift)
+        assert stable.dtype == np.dtype(dtype)
+        # shift-invariant up to the rounding of the shifted scores (float16: third decimal)
+        np.testing.assert_allclose(stable, sm.softmax(LOGITS), atol=2e-3 if dtype == "float16" else 1e-6)
+
+
+def test_float16_limits_are_the_chapters():
+    """exp overflows past ln(65504) = 11.09 and rounds to 0 below about -17.3; the max-shift survives both."""
+    assert 11.08 < math.log(float(np.finfo(np.float16).max)) < 11.09
+    with np.errstate(over="ignore"):
+        assert np.isfinite(np.exp(np.float16(11.08)))
+        assert np.exp(np.float16(11.1)) == np.inf
+    assert np.exp(np.float16(-17.3)) > 0
+    assert np.exp(np.float16(-17.4)) == 0
+    for scores in ([12.0, 9.0, 0.0], [-20.0, -21.0], [11.0, 11.0]):
+        x16 = np.asarray(scores, dtype=np.float16)
+        p16 = sm.softmax(x16)
+        assert p16.dtype == np.float16
+        np.testing.assert_allclose(p16, sm.softmax(x16.astype(float)), rtol=3e-3)
+
+
+@pytest.mark.parametrize(("dtype", "limit"), [("float32", "88.72"), ("float64", "709.78"), ("float16", "11.09")])
+def test_plot_softmax_bars_names_the_overflow_limit_of_its_dtype(dtype, limit):
+    fig = Figure()
+    update = plot_softmax_bars(fig)
+    update(dtype=dtype)
+    assert f"{dtype}: exp overflows above {limit}" in fig.axes[0].get_xlabel()
+
+
+@pytest.mark.parametrize("num_classes", [2, 3, 10, 100, 1000])
+def test_mean_shift_overflows_exactly_past_the_chapters_bound(num_classes):
+    """The mean-shifted largest exponent is m - mean; with one score at the top it is (C-1)/C of the spread."""
+    bound = math.log(np.finfo(np.float64).max) * num_classes / (num_classes - 1)
+    for step, finite in ((-0.5, True), (0.5, False)):
+        x = np.r_[np.zeros(num_classes - 1), bound + step]
+        with np.errstate(over="ignore"):
+            assert bool(np.isfinite(np.exp(x - x.mean())).all()) == finite
+        assert np.all(np.isfinite(sm.softmax(x)))  # the max-shift never overflows
+
+
+def test_mean_shift_bounds_hold_for_any_scores():
+    rng = np.random.default_rng(7)
+    for num_classes in (2, 5, 50):
+        x = rng.normal(scale=100, size=(500, num_classes))  # (N, C)
+        gap = x.max(axis=1) - x.mean(axis=1)
+        spread = np.ptp(x, axis=1)
+        assert np.all(spread / num_classes <= gap + 1e-9)
+        assert np.all(gap <= spread * (num_classes - 1) / num_classes + 1e-9)
 
 
 # ----------------------------------------------------------------------------- exercises
@@ -148,7 +218,8 @@ def test_log_softmax_grad_may_use_the_packages_softmax():
 
 
 def test_log_softmax_grad_matches_torch_autograd():
-    torch = pytest.importorskip("torch")
+    import torch
+
     x = torch.tensor(np.linspace(-5.0, 5.0, 24).reshape(2, 3, 4), requires_grad=True)
     dout = np.cos(np.arange(24.0)).reshape(2, 3, 4)
     torch.log_softmax(x, dim=-1).backward(torch.tensor(dout))

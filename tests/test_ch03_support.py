@@ -1,9 +1,14 @@
 """Chapter 3 support code: the loss-vs-logit figure; the chapter's exercises pass their model solutions, fail
-the typical mistakes with a useful message, and every number in the written model answer is right."""
+the typical mistakes with a useful message, and every number in the written model answer is right; the facts
+the chapter teaches (sum against mean of squared errors, Gaussian maximum likelihood, the NaN of 0·log 0,
+cross-entropy = entropy + KL, the logistic-regression loss) hold beyond its examples; and its text keeps the
+exercises' answers, its Chinese terms and its attributions where they belong."""
 
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -486,3 +491,195 @@ def test_written_answer_b_label_smoothing():
     # the model solution of exercise 1 says the same
     smoothed = (1 - eps) * np.eye(num_classes)[0] + eps / num_classes
     assert np.allclose(grad_row_by_row(np.array([gap] + [0.0] * 9), smoothed), 0.0, atol=1e-15)
+
+
+# ----------------------------------------------------------------------------- what the chapter teaches
+#
+# The chapter asserts each fact on its own examples; these check the same facts on many inputs.
+
+
+@pytest.mark.parametrize("shape", [(5,), (4, 3), (2, 3, 4)])
+def test_sum_of_squared_errors_against_mse_loss(shape):
+    """½Σ(y − t)² is half of MSELoss(reduction="sum") and n/2 times the mean MSELoss; gradients y − t and 2(y − t)/n."""
+    rng = np.random.default_rng(sum(shape))
+    y, t = rng.normal(size=shape), rng.normal(size=shape)
+    sse = 0.5 * np.sum((y - t) ** 2)
+    n = y.size
+    y_t = torch.tensor(y, requires_grad=True)
+    mean = torch.nn.MSELoss()(y_t, torch.tensor(t))
+    mean.backward()
+    assert mean.item() == pytest.approx(2 * sse / n, rel=1e-13)
+    assert mean.item() == pytest.approx(losses.mse(y, t), rel=1e-13)
+    np.testing.assert_allclose(y_t.grad.numpy(), 2 * (y - t) / n, rtol=1e-13)
+    summed = torch.nn.MSELoss(reduction="sum")(torch.tensor(y), torch.tensor(t)).item()
+    assert summed == pytest.approx(2 * sse, rel=1e-13)
+    assert 0.5 * losses.mse(y, t, reduction="sum") == pytest.approx(sse, rel=1e-13)
+
+
+@pytest.mark.parametrize("sigma", [0.1, 1.0, 7.5])
+def test_gaussian_negative_log_likelihood_is_a_scaled_squared_error(sigma):
+    rng = np.random.default_rng(7)
+    y, t = rng.normal(size=50), rng.normal(scale=3.0, size=50)
+    nll = -torch.distributions.Normal(torch.tensor(y), sigma).log_prob(torch.tensor(t)).numpy()
+    np.testing.assert_allclose(nll, (y - t) ** 2 / (2 * sigma**2) + 0.5 * math.log(2 * math.pi * sigma**2))
+    # a constant prediction: the summed NLL is smallest at the mean of the targets (its derivative vanishes there)
+    assert np.sum(t.mean() - t) / sigma**2 == pytest.approx(0.0, abs=1e-12)
+    total = [np.sum((c - t) ** 2) / (2 * sigma**2) for c in (t.mean() - 1e-3, t.mean(), t.mean() + 1e-3)]
+    assert total[1] < min(total[0], total[2])
+
+
+def test_zero_times_log_zero_at_a_non_target_class():
+    """Summing t·log y over all classes gives NaN once a non-target probability underflows; indexing does not."""
+    for far in (750.0, 800.0, 1e4):
+        x = np.array([far, 0.0, -far / 2])
+        p = softmax(x)
+        assert p[0] == 1.0
+        assert p[1] == p[2] == 0.0
+        t = np.array([1.0, 0.0, 0.0])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            assert np.isnan(-np.sum(t * np.log(p)))
+        assert -np.log(p[0]) == 0.0
+        assert losses.cross_entropy(p, t, eps=0) == 0.0  # the package skips the zero-target terms
+        assert losses.cross_entropy(p, 0, eps=0) == 0.0
+        assert losses.softmax_cross_entropy(x, t) == 0.0
+        assert F.cross_entropy(torch.tensor(x)[None], torch.tensor(t)[None]).item() == 0.0
+
+
+def _kl(t, p):
+    keep = t > 0
+    return float(np.sum(t[keep] * np.log(t[keep] / p[keep])))
+
+
+def test_cross_entropy_is_entropy_plus_kl_divergence():
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        t = rng.dirichlet(np.full(6, 0.5))
+        t[rng.random(6) < 0.3] = 0.0  # some classes the target never names
+        if t.sum() == 0:
+            continue
+        t /= t.sum()
+        p = rng.dirichlet(np.ones(6))
+        entropy = -np.sum(t[t > 0] * np.log(t[t > 0]))
+        kl = _kl(t, p)
+        assert kl >= 0
+        assert losses.cross_entropy(p, t, eps=0) == pytest.approx(entropy + kl, rel=1e-12, abs=1e-14)
+        kl_torch = F.kl_div(torch.log(torch.tensor(p)), torch.tensor(t), reduction="sum").item()
+        assert kl_torch == pytest.approx(kl, rel=1e-10, abs=1e-14)
+    votes = np.array([0.6, 0.3, 0.1])
+    assert _kl(votes, votes) == 0.0
+    assert _kl(votes, np.array([0.5, 0.4, 0.1])) != pytest.approx(_kl(np.array([0.5, 0.4, 0.1]), votes))
+
+
+def test_cross_entropy_and_kl_have_the_same_gradient():
+    rng = np.random.default_rng(5)
+    targets = torch.tensor(softmax(rng.normal(size=(4, 5))))
+    logits = torch.tensor(rng.normal(scale=2.0, size=(4, 5)), requires_grad=True)
+    F.cross_entropy(logits, targets).backward()
+    grad_ce, logits.grad = logits.grad.clone(), None
+    F.kl_div(F.log_softmax(logits, 1), targets, reduction="batchmean").backward()
+    torch.testing.assert_close(grad_ce, logits.grad)
+
+
+def test_logistic_regression_loss_is_the_two_class_cross_entropy():
+    rng = np.random.default_rng(2)
+    z = rng.normal(scale=4.0, size=30)
+    y = (rng.random(30) < 0.5).astype(float)
+    f = act.sigmoid(z)
+    bce = -np.mean(y * np.log(f) + (1 - y) * np.log(1 - f))
+    assert losses.sigmoid_cross_entropy(z, y) == pytest.approx(bce, rel=1e-10)
+    assert torch.nn.BCELoss()(torch.tensor(f), torch.tensor(y)).item() == pytest.approx(bce, rel=1e-10)
+    two_class = np.stack([f, 1 - f], axis=1)  # (N, 2)
+    assert losses.cross_entropy(two_class, (1 - y).astype(int), eps=0) == pytest.approx(bce, rel=1e-10)
+    # the term note 004 drops is all of the loss of the outputs whose target is 0
+    dropped = np.mean(y * np.log1p(np.exp(-z)))
+    assert bce - dropped == pytest.approx(np.mean((1 - y) * -np.log(1 - f)), rel=1e-10)
+
+
+def test_bce_on_probabilities_caps_each_element_at_100():
+    p = torch.sigmoid(torch.tensor([-4000.0, -200.0, -50.0]))
+    capped = F.binary_cross_entropy(p, torch.ones(3), reduction="none").numpy()
+    exact = F.binary_cross_entropy_with_logits(torch.tensor([-4000.0, -200.0, -50.0]), torch.ones(3), reduction="none")
+    assert np.array_equal(capped[:2], [100.0, 100.0])
+    assert capped[2] == pytest.approx(50.0, rel=1e-12)
+    np.testing.assert_allclose(exact.numpy(), [4000.0, 200.0, 50.0], rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------- the chapter's text
+
+CHAPTER = Path(__file__).resolve().parents[1] / "chapters" / "03_losses.md"
+
+
+def _body_and_summary():
+    text = CHAPTER.read_text(encoding="utf-8")
+    start, end = text.index("\n## Exercises"), text.index("\n## Summary")
+    return text[:start], text[end:]
+
+
+def test_the_body_and_summary_do_not_give_the_exercises_away():
+    """Exercise 3 asks for -log 2 and -8/27; exercise 4 for the double-softmax floor and the smoothing gap."""
+    body, summary = _body_and_summary()
+    for text in (body, summary):
+        for answer in ("8/27", "0.2963", "0.296", "log 91", "log(91)", "4.51", "0.91", "1.46", "e/(e + 9)"):
+            assert answer not in text, answer
+        assert "label_smoothing" not in text
+        assert not re.search(r"-\s*\\?log\s*2\b", text), "the logit of exercise 3"
+
+
+def test_code_cells_of_the_body_fit_80_characters():
+    body, _ = _body_and_summary()
+    too_long = [
+        line
+        for cell in re.findall(r"```\{code-cell\} ipython3\n(.*?)```", body, re.S)
+        for line in cell.splitlines()
+        if len(line) > 80
+    ]
+    assert not too_long, too_long
+
+
+def test_the_notes_appear_only_in_pitfalls_and_in_the_notes_lines():
+    """Teach first: a prose paragraph that names the notes opens with "In the notes", or sits in a pitfall box."""
+    body, _ = _body_and_summary()
+    body = re.sub(r"```.*?```", "", body, flags=re.S)  # code (cells and quoted code) may name the notes
+    body = re.sub(r":::\{admonition\} Pitfall from the notes.*?\n:::\n", "", body, flags=re.S)
+    for heading in re.findall(r"^#+ .*$", body, re.M):
+        assert "notes" not in heading, heading
+    for paragraph in re.split(r"\n\s*\n", body):
+        if re.search(r"\bnotes?\b", paragraph, re.I) and not paragraph.startswith("In the notes"):
+            raise AssertionError(f"a paragraph narrates the notes: {paragraph[:120]!r}")
+
+
+# The notes' own words for the terms of chapter 3 (notes 002, 003, 004, verbatim).
+NOTES_WORDING = (
+    "损失函数",
+    "均方误差",
+    "均方根差 = sqrt(均方误差)",
+    "交叉熵误差",
+    "交叉熵损失函数",
+    "Mini-batch 交叉熵",
+    "one-hot表示",
+    "one-hot向量",
+    "该样本预测的类别概率值",
+    "将网络层的输出(logits)变为概率",
+    "log_softmax函数",
+    "nll loss",
+    "Logistic回归",
+    "softmax/sigmoid + cross entropy合并处理",
+    "分阶段处理",
+    "概率的上下界",
+    "概率小的值会舍入到0",
+    "导致上式直接溢出变成nan",
+    "数值稳定性问题",
+)
+
+
+def test_summary_terms_are_the_notes_own():
+    """Every 中文 entry of the summary's "from the notes" table occurs in the notes' wording (spaces ignored)."""
+    _, summary = _body_and_summary()
+    rows = [row for row in re.findall(r"^\| (.+?) \| (.+?) \|$", summary, re.M) if row[0] != "English"]
+    assert len(rows) >= 10
+    notes = "".join(NOTES_WORDING).replace(" ", "").lower()
+    for _, chinese in rows:
+        for term in re.split(r" / |，|；|（.*?）", chinese):
+            term = term.replace(" ", "").lower()
+            if term:
+                assert term in notes, f"{term!r} is not in the notes"

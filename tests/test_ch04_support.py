@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from dlscratch import numgrad
 from dlscratch.exercises import EXERCISES, ExerciseFailed, FunctionExercise, ValueExercise, ch04, check
 from dlscratch.plots import numgrad as plots
+from dlscratch.plots import regression
 
 EPS = np.finfo(np.float64).eps
 HS = np.logspace(-15, 0, 301)
@@ -110,6 +111,119 @@ def test_bowl_gradients_are_right(name):
     f, grad = plots.BOWLS[name]
     x = np.array([-3.0, 1.5])
     assert np.allclose(grad(x), numgrad.numerical_gradient(f, x), atol=1e-8)
+
+
+# ----------------------------------------------------------------------------- the second edition's figures
+
+
+@pytest.mark.parametrize(
+    ("plot", "params"),
+    [
+        (plots.plot_gradient_field, {"name": "x0² + x1²"}),
+        (plots.plot_gradient_field, {"name": "0.1·x0² + x1²"}),
+        (plots.plot_local_minima, {"x0": 2.0}),
+        (plots.plot_local_minima, {"x0": -2.5, "lr": 0.1, "num_steps": 5}),
+        (regression.plot_training_curves, {"lr": 30.0, "num_steps": 10}),
+        (regression.plot_weight_images, {"num_steps": 0, "lr": 0.1}),
+    ],
+)
+def test_new_figures_draw(plot, params):
+    fig = Figure(figsize=(8, 3.4), dpi=80, layout="constrained")
+    FigureCanvasAgg(fig)
+    plot(fig, **params)
+    fig.canvas.draw()
+
+
+def test_gradient_field_is_minus_the_numerical_gradient_and_cached():
+    for name, (_f, grad) in plots.BOWLS.items():
+        points, arrows = plots.gradient_field(name)
+        assert points.shape == arrows.shape == (169, 2)
+        assert np.allclose(arrows, [-grad(p) for p in points], atol=1e-8)
+        assert plots.gradient_field(name)[1] is arrows  # computed once
+        assert not arrows.flags.writeable  # a shared cache must not be edited by a caller
+    with pytest.raises(ValueError, match="name must be one of"):
+        plots.gradient_field("cosh")
+
+
+def test_gradient_field_redraws_without_new_gradients(monkeypatch):
+    fig = Figure(figsize=(8, 3.4), dpi=80)
+    FigureCanvasAgg(fig)
+    update = plots.plot_gradient_field(fig)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("gradients computed again")
+
+    monkeypatch.setattr(plots, "numerical_gradient", refuse)
+    monkeypatch.setattr(plots.contourpy, "contour_generator", refuse)
+    for name in plots.BOWLS:
+        update(name=name)
+    fig.canvas.draw()
+
+
+def test_double_well_stationary_points():
+    f, df = plots.DOUBLE_WELL
+    low, top, high = plots.double_well_minima()
+    assert low < top < high
+    assert np.allclose(df(np.array([low, top, high])), 0.0, atol=1e-12)
+    assert numgrad.numerical_diff(f, low) == pytest.approx(0.0, abs=1e-7)  # truncation h²/6·f''' ~ 6e-8
+    assert f(low) < f(high) < f(top)  # a global and a local minimum around a hump
+    second = 12 * np.array([low, high]) ** 2 - 8  # f'' > 0 at both minima
+    assert np.all(second > 0)
+
+
+def test_local_minima_paths_stay_in_the_picture():
+    """Every start and learning rate the chapter's sliders reach: the path never leaves the drawn range."""
+    f, df = plots.DOUBLE_WELL
+    for x0 in np.arange(-2.5, 2.51, 0.25):
+        for lr in np.arange(0.01, 0.1001, 0.01):
+            path = numgrad.gradient_descent(f, [x0], lr=lr, num_steps=30, grad=df)
+            assert np.all(np.abs(path) <= 2.7)
+
+
+def test_descent_draws_a_zero_value_on_the_bottom_edge():
+    """At lr = 0.5 the round bowl reaches f = 0 in one step; the log panel shows it at its lower limit."""
+    fig = Figure(figsize=(8, 3.4), dpi=80)
+    plots.plot_descent(fig, lr=0.5, num_steps=3)
+    values = fig.axes[1].get_lines()[0].get_ydata()
+    low, _ = fig.axes[1].get_ylim()
+    assert values[0] == 25.0
+    assert np.all(values[1:] >= low)
+    assert np.all(values[1:] < 2 * low)
+
+
+def test_weight_mosaic_places_each_class():
+    W = np.arange(640.0).reshape(64, 10)  # W[d, c] = 10 d + c
+    mosaic = regression.weight_mosaic(W)
+    assert mosaic.shape == (22, 44)
+    for c in range(10):
+        top, left = regression._tile_origin(c)
+        assert np.array_equal(mosaic[top : top + 8, left : left + 8], W[:, c].reshape(8, 8))
+    assert np.isnan(mosaic).sum() == mosaic.size - 640  # everything else is a gap
+    with pytest.raises(ValueError, match=r"\(64, 10\)"):
+        regression.weight_mosaic(np.zeros((10, 64)))
+
+
+def test_training_runs_are_cached_and_learn():
+    run = regression.training_run(3.0)
+    assert regression.training_run(3.0) is run
+    assert run.train_loss.shape == (regression.MAX_STEPS + 1,)
+    assert run.train_loss[0] == pytest.approx(math.log(10))
+    assert run.test_accuracy[-1] >= 0.93
+    assert list(run.weight_steps) == list(range(0, regression.MAX_STEPS + 1, regression.WEIGHTS_EVERY))
+    assert np.array_equal(run.weights[0], np.zeros((64, 10)))
+
+
+@pytest.mark.parametrize(
+    ("plot", "params", "message"),
+    [
+        (regression.plot_training_curves, {"lr": 2.0}, "lr must be one of"),
+        (regression.plot_training_curves, {"num_steps": 301}, "num_steps must be in"),
+        (regression.plot_weight_images, {"num_steps": 15}, "multiple of 10"),
+    ],
+)
+def test_training_figures_reject_what_was_not_trained(plot, params, message):
+    with pytest.raises(ValueError, match=message):
+        plot(Figure(), **params)
 
 
 # ----------------------------------------------------------------------------- exercises

@@ -16,22 +16,31 @@ import pytest
 
 from dlscratch.plots.activations import plot_activation, plot_vanishing
 from dlscratch.plots.losses import LOSS_CURVES, plot_loss_vs_logit
-from dlscratch.plots.numgrad import BOWLS, plot_descent, plot_directional, plot_secant, plot_step_error
+from dlscratch.plots.numgrad import (
+    BOWLS,
+    plot_descent,
+    plot_directional,
+    plot_gradient_field,
+    plot_local_minima,
+    plot_secant,
+    plot_step_error,
+)
+from dlscratch.plots.regression import plot_training_curves, plot_weight_images
 from dlscratch.plots.softmax import plot_hard_vs_soft, plot_softmax_bars
 from dlscratch.widgets import Choice, explore
 
 #: plot -> the values each parameter takes here; the first value is the explorer's default.
 FIGURES = {
     plot_activation: {
-        "name": ["sigmoid", "step", "leaky_relu", "relu"],
-        "x_max": [6.0, 2.0, 12.0],
+        "name": ["sigmoid", "step", "leaky_relu", "relu", "tanh"],
         "negative_slope": [0.1, 0.0, 0.5],
+        "x_max": [6.0, 2.0, 12.0],
     },
     plot_vanishing: {"weight": [1.0, 0.5, 4.0], "depth": [20, 5, 40], "x0": [0.5, -2.0]},
     plot_softmax_bars: {
         "shift": [0.0, 120.0, -120.0],
         "temperature": [1.0, 0.25, 4.0],
-        "dtype": ["float32", "float64"],
+        "dtype": ["float32", "float64", "float16"],
     },
     plot_hard_vs_soft: {"temperature": [1.0, 0.1, 3.0]},
     plot_loss_vs_logit: {
@@ -42,8 +51,12 @@ FIGURES = {
     },
     plot_secant: {"h": [0.5, 0.1, 1.5], "name": ["sin", "exp", "x³ − 2x"], "x0": [1.0, -1.5]},
     plot_step_error: {"name": ["exp", "sin", "x³ − 2x"], "x0": [1.0, -1.0, 2.0]},
-    plot_descent: {"lr": [0.1, 0.02, 1.1], "name": list(BOWLS), "num_steps": [20, 1, 50]},
+    plot_descent: {"lr": [0.1, 0.5, 1.05], "name": list(BOWLS), "num_steps": [20, 1, 50]},
     plot_directional: {"angle": [0.0, -180.0, 45.0], "name": list(reversed(BOWLS))},
+    plot_gradient_field: {"name": list(BOWLS)},
+    plot_local_minima: {"x0": [2.0, -2.5, 0.25, 2.5], "lr": [0.03, 0.01, 0.1], "num_steps": [30, 5]},
+    plot_training_curves: {"lr": [3.0, 0.1, 30.0], "num_steps": [200, 10, 300]},
+    plot_weight_images: {"num_steps": [200, 0, 300], "lr": [3.0, 0.1]},
 }
 
 

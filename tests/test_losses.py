@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from fractions import Fraction
 
+import mpmath
 import numpy as np
 import pytest
 import torch
@@ -435,3 +437,278 @@ def test_bad_reduction(reduction):
 def test_non_numeric_targets(targets):
     with pytest.raises(TypeError, match="targets must be integer class labels or one-hot rows"):
         cross_entropy([[0.5, 0.5], [0.5, 0.5]], targets)
+
+
+# ----------------------------------------------------------------------------- the mean never overflows on the way
+
+MAX = np.finfo(np.float64).max
+huge = st.floats(0.5 * MAX, MAX)  # near the top of the float range
+
+
+def exact_mean(values) -> Fraction:
+    return sum(Fraction(v) for v in np.asarray(values, dtype=float).reshape(-1).tolist()) / np.size(values)
+
+
+def rounded(exact: Fraction) -> float:
+    """The float64 nearest to exact (Python rounds correctly), inf past the float range."""
+    try:
+        return float(exact)
+    except OverflowError:
+        return math.inf
+
+
+def ulps_from(got: float, exact: Fraction) -> float:
+    """|got - exact| in units of the float64 spacing at exact (exact must round to a finite float64)."""
+    return float(abs(Fraction(got) - exact) / Fraction(math.ulp(float(exact))))
+
+
+def assert_mean_is_exact_mean_rounded(got: float, per_sample) -> None:
+    """``got`` is finite and within 1.5 ulp of the exact mean of ``per_sample`` (which may hold inf)."""
+    per_sample = np.asarray(per_sample, dtype=float)
+    assert np.isfinite(per_sample).all()
+    assert math.isfinite(got)
+    assert ulps_from(got, exact_mean(per_sample)) <= 1.5
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(huge, min_size=2, max_size=20))
+def test_property_sigmoid_cross_entropy_mean_near_the_top_of_the_range(magnitudes):
+    # per element the loss is |z| (+ log 2 * 0), every one near 1.8e308: the sum overflows, the mean does not
+    logits = -np.array(magnitudes)
+    targets = np.ones_like(logits)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        per_element = sigmoid_cross_entropy(logits, targets, reduction="none")
+        mean = sigmoid_cross_entropy(logits, targets)
+        total = sigmoid_cross_entropy(logits, targets, reduction="sum")
+    np.testing.assert_array_equal(per_element, magnitudes)
+    assert_mean_is_exact_mean_rounded(mean, per_element)
+    assert total == rounded(exact_mean(per_element) * len(magnitudes))  # almost always inf: past the float range
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(huge, huge, st.integers(0, 1)), min_size=1, max_size=10), st.integers(0, 10))
+def test_property_softmax_cross_entropy_mean_near_the_top_of_the_range(rows, num_easy):
+    # logits (a, -b) with a, b near 1.8e308: class 1 costs a + b (mostly past the float range), class 0 costs 0;
+    # num_easy rows of zero loss bring the mean back under finfo.max whenever the exact mean is there
+    logits = np.array([[a, -b] for a, b, _ in rows] + [[0.0, -1e4]] * num_easy)  # (N, 2)
+    labels = np.array([label for _, _, label in rows] + [0] * num_easy)
+    exact = [Fraction(a) + Fraction(b) if label == 1 else Fraction(0) for a, b, label in rows] + [
+        Fraction(0)
+    ] * num_easy
+    exact_mean_loss = sum(exact) / len(exact)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mean = softmax_cross_entropy(logits, labels)
+        none = softmax_cross_entropy(logits, labels, reduction="none")
+        onehot_mean = softmax_cross_entropy(logits, np.eye(2)[labels])
+    assert mean == onehot_mean
+    # per sample a + b, mostly past finfo.max: inf in "none", yet counted with its exact size in the mean
+    np.testing.assert_array_equal(none, [rounded(e) for e in exact])
+    if exact_mean_loss > Fraction(MAX) * (1 + Fraction(1, 2**54)):
+        assert mean == np.inf
+    else:
+        assert math.isfinite(mean)
+        assert ulps_from(mean, exact_mean_loss) <= 1.5
+
+
+def test_the_outside_checks_examples():
+    # each exact mean is a float64; summing before dividing gave inf
+    assert sigmoid_cross_entropy([-1e308, -1e308], [1, 1]) == 1e308
+    assert softmax_cross_entropy([[1e308, 0.0], [1e308, 0.0]], [1, 1]) == 1e308
+    assert softmax_cross_entropy([[MAX, -MAX], [0.0, 0.0]], [1, 0]) == MAX  # (2 MAX + log 2) / 2
+    assert nll_loss([[-1e308, 0.0]] * 3, [0, 0, 0]) == 1e308
+    assert nll_loss([[-1e308, -1e308], [0.0, 0.0]], [[1, 1], [1, 1]]) == 1e308  # a row of several ones
+    assert mse([2.0**512, 0.0], [0.0, 0.0]) == 2.0**1023
+    assert mse([1e308, 0.0], [-1e308, 0.0]) == np.inf  # (2e308)^2 / 2: the exact mean is past the range
+    assert rmse([1e308, 0.0], [-1e308, 0.0]) == pytest.approx(math.sqrt(2) * 1e308, rel=1e-15)
+    assert rmse([1e200], [0.0]) == 1e200  # mse is inf, its root is not
+    assert rmse([1e-200], [0.0]) == 1e-200  # mse underflows to 0, its root does not
+    assert rmse([5e-324], [0.0]) == 5e-324
+
+
+REDUCIBLE = {  # name -> (loss(x, targets, reduction), draw (x, targets) from a numpy Generator)
+    "softmax_cross_entropy": (
+        softmax_cross_entropy,
+        lambda rng, n: (rng.normal(size=(n, 4)) * 10.0 ** rng.uniform(-3, 300), rng.integers(0, 4, n)),
+    ),
+    "sigmoid_cross_entropy": (
+        sigmoid_cross_entropy,
+        lambda rng, n: (rng.normal(size=n) * 10.0 ** rng.uniform(-3, 307), rng.uniform(size=n)),
+    ),
+    "cross_entropy": (cross_entropy, lambda rng, n: (softmax(rng.normal(size=(n, 5)) * 30), rng.integers(0, 5, n))),
+    "nll_loss": (
+        nll_loss,
+        lambda rng, n: (-np.abs(rng.normal(size=(n, 3))) * 10.0 ** rng.uniform(-3, 307), rng.integers(0, 3, n)),
+    ),
+    # squares up to 1e300 here: "none" stays finite (test_property_mse_and_rmse_against_fractions goes further)
+    "mse": (mse, lambda rng, n: (rng.normal(size=n) * 10.0 ** rng.uniform(-150, 149), rng.normal(size=n))),
+}
+
+
+@pytest.mark.parametrize("name", REDUCIBLE)
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 300))
+def test_property_mean_and_sum_against_fractions(name, seed, n):
+    # "sum" is the exact sum of the per-sample losses, correctly rounded; "mean" is within 1.5 ulp of the exact mean
+    loss, draw = REDUCIBLE[name]
+    x, targets = draw(np.random.default_rng(seed), n)
+    per_sample = loss(x, targets, reduction="none")
+    exact_sum = exact_mean(per_sample) * per_sample.size
+    assert loss(x, targets, reduction="sum") == rounded(exact_sum)
+    assert ulps_from(loss(x, targets), exact_sum / per_sample.size) <= 1.5
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 200), scale=st.floats(-170, 154))
+def test_property_mse_and_rmse_against_fractions(seed, n, scale):
+    # exact: the mean of (y - t)^2 over exact rationals; squares near finfo.max and below the smallest normal
+    rng = np.random.default_rng(seed)
+    y, t = rng.normal(size=n) * 10.0**scale, rng.normal(size=n) * 10.0**scale
+    exact = sum((Fraction(a) - Fraction(b)) ** 2 for a, b in zip(y.tolist(), t.tolist(), strict=True)) / n
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got_mse, got_rmse = mse(y, t), rmse(y, t)
+    if exact > Fraction(MAX):
+        assert got_mse == np.inf
+    elif exact >= Fraction(np.finfo(np.float64).tiny):
+        assert ulps_from(got_mse, exact) <= 3  # measured: 1.4
+    with mpmath.workprec(200):
+        root = mpmath.sqrt(mpmath.mpf(exact.numerator) / exact.denominator)
+        assert abs(mpmath.mpf(got_rmse) - root) <= 2 * math.ulp(float(root))  # measured: 1.2 ulp
+
+
+# ----------------------------------------------------------------------------- float32 and float16 input
+
+
+float32_logits = arrays(
+    np.float32,
+    st.tuples(st.integers(1, 6), st.integers(1, 6)),
+    elements=st.floats(width=32, allow_nan=False, allow_infinity=False),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(float32_logits, st.data())
+def test_property_float32_logits_are_reduced_in_float64(logits, data):
+    # every float32 loss fits a float64 (|z| <= 3.4e38); computing in float32 gave inf
+    n, c = logits.shape
+    labels = np.array(data.draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)))
+    as64 = logits.astype(np.float64)
+    for reduction in REDUCTIONS:
+        ours = softmax_cross_entropy(logits, labels, reduction=reduction)
+        np.testing.assert_array_equal(ours, softmax_cross_entropy(as64, labels, reduction=reduction))
+        assert np.isfinite(ours).all()
+        targets = (np.arange(c) < c // 2).astype(np.float32) * np.ones_like(logits)  # (N, C) of 0 and 1
+        ours = sigmoid_cross_entropy(logits, targets, reduction=reduction)
+        np.testing.assert_array_equal(ours, sigmoid_cross_entropy(as64, targets, reduction=reduction))
+        assert np.isfinite(ours).all()
+        ours = mse(logits, np.zeros_like(logits), reduction=reduction)  # squares up to 1.2e77
+        np.testing.assert_array_equal(ours, mse(as64, np.zeros(as64.shape), reduction=reduction))
+        assert np.isfinite(ours).all()
+    assert softmax_cross_entropy(logits, labels, reduction="none").dtype == np.float64
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_low_precision_input_gives_the_float64_loss(dtype):
+    big = float(np.finfo(dtype).max)
+    logits = np.array([[big, -big], [0.0, 0.0]], dtype=dtype)
+    assert softmax_cross_entropy(logits, [1, 0]) == pytest.approx((2 * big + math.log(2)) / 2, rel=1e-15)
+    none = softmax_cross_entropy(logits, [1, 0], reduction="none")
+    assert none.dtype == np.float64
+    assert none[0] == 2 * big  # 6.8e38 in float32 would have been inf
+    assert sigmoid_cross_entropy(np.array([-big], dtype=dtype), np.ones(1, dtype=dtype)) == big
+    assert mse(np.array([big], dtype=dtype), np.zeros(1, dtype=dtype)) == big**2
+    probs = np.array([[0.25, 0.75]], dtype=dtype)
+    assert cross_entropy(probs, [0]) == -math.log(0.25)
+    assert nll_loss(np.log(probs), [1]) == pytest.approx(-math.log(0.75), rel=1e-3)
+    assert nll_loss(np.log(probs), [1], reduction="none").dtype == np.float64
+
+
+# ----------------------------------------------------------------------------- non-finite input, documented
+
+
+def test_mse_non_finite_input_without_warning():
+    inf, nan = np.inf, np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert math.isnan(mse([nan, 0.0], [0.0, 0.0]))
+        assert mse([inf, 0.0], [0.0, 0.0]) == inf
+        assert math.isnan(mse([inf], [inf]))  # inf - inf
+        assert rmse([inf], [0.0]) == inf
+        np.testing.assert_array_equal(mse([inf, 1e200, 2.0], [0.0, 0.0, 0.0], reduction="none"), [inf, inf, 4.0])
+
+
+def test_classification_losses_never_warn_for_finite_input():
+    logits = np.array([[MAX, -MAX, 0.0], [-MAX, -MAX, 5e-324], [0.0, -0.0, -np.inf]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            for reduction in REDUCTIONS:
+                for labels in ([1, 0, 2], [0, 2, 0]):
+                    softmax_cross_entropy(logits, labels, reduction=reduction)
+                sigmoid_cross_entropy(logits[:, :2], np.ones((3, 2)), reduction=reduction)
+                nll_loss(log_softmax(logits), [0, 2, 1], reduction=reduction)
+                cross_entropy(softmax(logits[:2]), [0, 1], reduction=reduction)
+    assert softmax_cross_entropy(logits, [0, 2, 2], reduction="none")[2] == np.inf  # target logit -inf
+
+
+def test_tiny_losses_keep_their_relative_accuracy():
+    # log(1 + e^-40) computed as log of the rounded 1 + e^-40 would be log(1.0) = 0 (PyTorch returns 0 here)
+    assert softmax_cross_entropy([0.0, -40.0], 0) == pytest.approx(math.exp(-40), rel=1e-15)
+    assert nll_loss(log_softmax([0.0, -40.0]), 0) == pytest.approx(math.exp(-40), rel=1e-15)
+    assert sigmoid_cross_entropy(40.0, 1.0) == pytest.approx(math.exp(-40), rel=1e-15)
+
+
+# ----------------------------------------------------------------------------- ragged input
+
+
+RAGGED = [[0, 1], [1]]
+RAGGED_WHERE = r"got a ragged nested sequence: {0}\[0\] has 2 entries but {0}\[1\] has 1 entry"
+
+
+@pytest.mark.parametrize("loss", [cross_entropy, nll_loss, softmax_cross_entropy])
+def test_ragged_targets_name_targets_and_the_shapes_expected(loss):
+    scores = np.log(np.full((2, 2), 0.5)) if loss is nll_loss else np.full((2, 2), 0.5)
+    expected = r"targets must be a rectangular array of shape \(2, 2\) \(one-hot rows\) or \(2,\) \(class labels\)"
+    with pytest.raises(ValueError, match=expected + ".*" + RAGGED_WHERE.format("targets")):
+        loss(scores, RAGGED)
+
+
+@pytest.mark.parametrize(
+    ("loss", "name"), [(cross_entropy, "probs"), (nll_loss, "log_probs"), (softmax_cross_entropy, "logits")]
+)
+def test_ragged_scores_name_the_argument(loss, name):
+    expected = rf"{name} must be a rectangular array of shape \(C,\) for one sample or \(N, C\) for a mini-batch"
+    with pytest.raises(ValueError, match=expected + ", " + RAGGED_WHERE.format(name)):
+        loss([[0.0, 0.0], [0.0]], [0, 1])
+
+
+@pytest.mark.parametrize(
+    ("loss", "first", "second"),
+    [(mse, "y", "t"), (rmse, "y", "t"), (sigmoid_cross_entropy, "logits", "targets")],
+)
+def test_ragged_elementwise_inputs_name_the_argument(loss, first, second):
+    with pytest.raises(
+        ValueError, match=rf"^{first} must be a rectangular array of any shape, " + RAGGED_WHERE.format(first)
+    ):
+        loss(RAGGED, [[0, 1], [1, 0]])
+    with pytest.raises(
+        ValueError, match=rf"^{second} must be a rectangular array of shape \(2, 2\), the shape of {first}"
+    ):
+        loss([[0.0, 1.0], [1.0, 0.0]], RAGGED)
+
+
+@pytest.mark.parametrize(
+    "ragged",
+    [
+        [1, [0]],  # a number beside a list
+        [[[0, 1], [1, 0]], [[0, 1], [1]]],  # ragged one level further down
+        [np.zeros(2), np.zeros(1)],  # arrays of different lengths
+    ],
+)
+def test_ragged_at_any_depth(ragged):
+    with pytest.raises(
+        ValueError, match=r"^targets must be a rectangular array .* got a ragged nested sequence: targets\["
+    ):
+        softmax_cross_entropy(np.zeros((2, 2)), ragged)

@@ -254,7 +254,47 @@ def test_empty_axis(fn):
         fn(np.zeros((2, 0)))
 
 
-@pytest.mark.parametrize("bad", ["abc", [1 + 2j, 3], [[1, 2], [3]]])
+@pytest.mark.parametrize("bad", ["abc", [1 + 2j, 3]])
 def test_non_numeric_input(bad):
     with pytest.raises(TypeError, match="x must be real numbers"):
         softmax(bad)
+
+
+@pytest.mark.parametrize("fn", [*FUNCTIONS, softmax_naive])
+def test_ragged_input_names_x_and_where(fn):
+    # numpy's own "setting an array element with a sequence" names neither the argument nor the place
+    with pytest.raises(
+        ValueError,
+        match=r"^x must be a rectangular array, got a ragged nested sequence: x\[0\] has 2 entries but x\[1\] has 1",
+    ):
+        fn([[1.0, 2.0], [3.0]])
+
+
+# ----------------------------------------------------------------------------- accuracy of log-sums near 0
+
+
+def test_log_sum_close_to_zero_keeps_its_relative_accuracy(no_warnings):
+    # log(1 + e^-40) of the rounded sum 1 + e^-40 = 1.0 would be 0 (PyTorch returns 0 here)
+    assert float(logsumexp([0.0, -40.0])) == pytest.approx(math.exp(-40), rel=1e-15)
+    assert log_softmax([0.0, -40.0])[0] == pytest.approx(-math.exp(-40), rel=1e-15)
+    assert log_softmax([-40.0, 0.0, -40.0])[1] == pytest.approx(-2 * math.exp(-40), rel=1e-15)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    arrays(np.float64, array_shapes(min_dims=1, max_dims=1, min_side=1, max_side=8), elements=st.floats(-745, -1)),
+    st.integers(0, 7),
+)
+def test_property_log_softmax_of_the_top_entry(rest, position):
+    # with the maximum 0 the terms are exactly exp(rest): the top entry's log-probability is -log1p(sum exp(rest))
+    x = np.insert(rest, min(position, rest.size), 0.0)
+    expected = -math.log1p(math.fsum(math.exp(v) for v in rest))
+    np.testing.assert_allclose(log_softmax(x)[min(position, rest.size)], expected, rtol=1e-15, atol=0)
+    np.testing.assert_allclose(float(logsumexp(x)), -expected, rtol=1e-15, atol=0)
+
+
+def test_underflow_is_silent_even_when_numpy_raises_on_it():
+    x = np.array([[0.0, -800.0, 1e-310], [-1e308, 1e308, 0.0]])
+    with np.errstate(all="raise"):
+        for fn in FUNCTIONS:
+            fn(x)

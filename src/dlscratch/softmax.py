@@ -14,6 +14,10 @@ shift gives
     log_softmax(x)_i = (x_i - c) - log(sum_j exp(x_j - c)),
 
 which stay accurate where ``log(softmax(x))`` would hit ``log(0) = -inf``.
+One term of that sum is ``exp(0) = 1``; ``log_softmax`` and ``logsumexp``
+take it out and use ``log1p`` of the rest, so that a log-sum close to 0 keeps
+its relative accuracy: ``logsumexp([0, -40])`` is ``4.25e-18``, not the
+``log(1.0) = 0`` of ``log(1 + 4.25e-18)`` (PyTorch returns 0 there).
 
 Non-finite input follows PyTorch (``torch.softmax``, ``torch.log_softmax``,
 ``torch.logsumexp``) and emits no ``RuntimeWarning``:
@@ -26,6 +30,10 @@ Non-finite input follows PyTorch (``torch.softmax``, ``torch.log_softmax``,
   (``log 0``);
 * a row containing ``+inf`` gives ``NaN`` from ``softmax`` and ``log_softmax``
   (``inf - inf``) and ``+inf`` from ``logsumexp``.
+
+Underflow (``exp`` of a very negative number rounding to 0 or to a subnormal)
+is the right answer, not an accident, so it stays silent even under
+``np.errstate(under="raise")``.
 
 ``softmax_naive`` is the textbook ``exp(x) / sum(exp(x))``, kept to show the
 overflow the max-shift avoids.
@@ -63,10 +71,30 @@ def _shifted_exp_sum(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
     overflow is silenced. ``invalid`` is silenced for the documented
     ``NaN`` results of non-finite rows.
     """
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         shifted = x - np.max(x, axis=axis, keepdims=True)  # same shape as x, every entry <= 0
         sum_exp = np.sum(np.exp(shifted), axis=axis, keepdims=True)  # in [1, C] for finite rows
     return shifted, sum_exp
+
+
+def _log_sum_exp_shifted(x: np.ndarray, shift: np.ndarray, axis: int) -> np.ndarray:
+    """``log(sum(exp(x - shift)))`` along ``axis`` (kept as a size-1 axis), as ``log1p`` of all terms but one.
+
+    ``shift`` is the row maximum (or 0 for rows whose maximum is infinite). The
+    term at the maximum, ``lead = exp(max - shift)``, is exactly 1 for a finite
+    maximum: it is taken out of the sum and added back as ``lead - 1 = 0``
+    inside ``log1p``, so that ``log(1 + tiny)`` does not round to ``log(1) = 0``.
+    For the other rows ``lead - 1`` carries what the row needs: NaN for a NaN
+    or ``inf - inf``, ``inf`` for a ``+inf`` entry, ``-1`` (``log 0 = -inf``)
+    for a row of only ``-inf``. Warnings are silenced for those documented results.
+    """
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        terms = np.exp(x - shift)  # same shape as x; in [0, 1] for finite rows
+        top = np.argmax(x, axis=axis, keepdims=True)  # (..., 1, ...): a maximum, or the first NaN
+        lead = np.take_along_axis(terms, top, axis=axis)  # (..., 1, ...)
+        np.put_along_axis(terms, top, 0.0, axis=axis)
+        rest = np.sum(terms, axis=axis, keepdims=True)  # (..., 1, ...), in [0, C - 1] for finite rows
+        return np.log1p(rest + (lead - 1))
 
 
 def softmax(x, axis=-1) -> np.ndarray:
@@ -104,7 +132,7 @@ def softmax(x, axis=-1) -> np.ndarray:
     """
     x, axis = _prepare(x, axis)
     shifted, sum_exp = _shifted_exp_sum(x, axis)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(under="ignore", invalid="ignore"):
         return np.exp(shifted) / sum_exp
 
 
@@ -143,9 +171,10 @@ def log_softmax(x, axis=-1) -> np.ndarray:
     array([-3999., -3999., -3999.,     0.])
     """
     x, axis = _prepare(x, axis)
-    shifted, sum_exp = _shifted_exp_sum(x, axis)
-    with np.errstate(invalid="ignore"):
-        return shifted - np.log(sum_exp)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        top = np.max(x, axis=axis, keepdims=True)  # (..., 1, ...)
+        log_sum = _log_sum_exp_shifted(x, top, axis)  # (..., 1, ...)
+        return (x - top) - log_sum  # same shape as x
 
 
 def logsumexp(x, axis=-1) -> np.ndarray:
@@ -186,9 +215,7 @@ def logsumexp(x, axis=-1) -> np.ndarray:
     # A row maximum of +-inf would give inf - inf = NaN; shift such rows by 0 instead,
     # so that all -inf -> log(0) = -inf and any +inf -> log(inf) = +inf (torch does the same).
     shift = np.where(np.isinf(shift), 0.0, shift).astype(x.dtype)
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        sum_exp = np.sum(np.exp(x - shift), axis=axis, keepdims=True)  # (..., 1, ...)
-        out = shift + np.log(sum_exp)  # (..., 1, ...)
+    out = shift + _log_sum_exp_shifted(x, shift, axis)  # (..., 1, ...)
     return np.squeeze(out, axis=axis)  # x.shape without axis
 
 

@@ -25,7 +25,9 @@ from __future__ import annotations
 import contextlib
 import copy
 import importlib
+import importlib.util
 import inspect
+import sys
 import types
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -98,8 +100,9 @@ class FunctionExercise:
     returns the wrong shape or value, or modifies its arguments.
 
     ``switched_off`` lists the dotted names (``"dlscratch.activations.sigmoid"``)
-    of every package function or class that would answer the exercise if the
-    student called it; it may be empty only when the package has no such thing.
+    of every package function, class or whole module (``"dlscratch.layers"``)
+    that would answer the exercise if the student called it; it may be empty
+    only when the package has no such thing.
     """
 
     id: str
@@ -138,6 +141,15 @@ def register(exercise):
 # ----------------------------------------------------------------------------- switching the package off
 
 
+def _is_module(dotted: str) -> bool:
+    if not dotted.startswith("dlscratch."):
+        return False
+    try:
+        return importlib.util.find_spec(dotted) is not None
+    except (ImportError, ValueError):  # a dotted name below a module that is not a package
+        return False
+
+
 def _resolve(dotted: str):
     module_name, _, attr = dotted.rpartition(".")
     if not module_name.startswith("dlscratch."):
@@ -149,7 +161,15 @@ def _resolve(dotted: str):
 
 
 def _functions_of(dotted: str) -> list[tuple[str, types.FunctionType]]:
-    """The plain functions behind ``dotted``: the function itself, or every method of a class."""
+    """The plain functions behind ``dotted``: the function itself, every method of a class, or everything
+    a module defines (a whole module answers an exercise when each of its pieces could)."""
+    if (dotted.startswith("dlscratch.") and dotted in sys.modules) or _is_module(dotted):
+        module = importlib.import_module(dotted)
+        found = []
+        for name, member in vars(module).items():
+            if getattr(member, "__module__", None) == dotted and isinstance(member, (type, types.FunctionType)):
+                found += _functions_of(f"{dotted}.{name}")
+        return found
     obj = _resolve(dotted)
     if isinstance(obj, type):
         functions = []

@@ -22,11 +22,25 @@ def _jump_at_zero(x, y):
     return np.insert(x, k, np.nan), np.insert(y, k, np.nan)
 
 
-def plot_activation(fig, name: str = "sigmoid", x_max: float = 6.0, negative_slope: float = 0.1, n: int = 801):
+#: name -> (the left panel's title, what the right panel's title says about the derivative)
+_TITLES = {
+    "step": ("step function $H(x)$", "0 wherever it exists"),
+    "sigmoid": (r"sigmoid $\sigma(x)$", "at most 0.25"),
+    "tanh": (r"$\tanh(x)$", "at most 1"),
+    "relu": (r"$\mathrm{ReLU}(x)$", "0 or 1"),
+    "leaky_relu": (r"$\mathrm{LeakyReLU}_\alpha(x)$", r"$\alpha$ or 1"),  # the title adds α's value
+}
+
+
+def plot_activation(fig, name: str = "sigmoid", negative_slope: float = 0.1, x_max: float = 6.0, n: int = 801):
     """Draw activation ``name`` (left) and its derivative (right) on ``[-x_max, x_max]``.
 
-    The derivative panel shades where it is below 0.01: the saturated region,
-    where almost no gradient flows back. Returns the updater for
+    The function is the figure's main control: switching it shows how the
+    derivatives differ (the sigmoid's is at most 1/4, ReLU's is 1 for every
+    positive input). ``negative_slope`` is leaky ReLU's slope α for ``x <= 0``
+    (the other functions ignore it); ``x_max`` only zooms. The derivative panel
+    shades where ``|f'(x)| < 0.01``: where almost no gradient flows back
+    (the saturated tails, or ReLU's flat side). Returns the updater for
     :func:`~dlscratch.widgets.explore` (``n`` is fixed when the figure is built).
     """
     ax_f, ax_d = fig.subplots(1, 2, sharex=True)
@@ -35,7 +49,13 @@ def plot_activation(fig, name: str = "sigmoid", x_max: float = 6.0, negative_slo
     (opened,) = ax_f.plot([0], [1], "o", mfc="white", color="C0")  # ... and the limit from the right
     (line_d,) = ax_d.plot([], [], color="C1", label="$f'(x)$")
     shade = ax_d.fill_between(
-        [0, 1], 0, 1, color="0.5", alpha=0.15, transform=ax_d.get_xaxis_transform(), label="saturated: $|f'(x)| < 0.01$"
+        [0, 1],
+        0,
+        1,
+        color="0.5",
+        alpha=0.15,
+        transform=ax_d.get_xaxis_transform(),
+        label="$|f'(x)| < 0.01$: almost no gradient",
     )
     for ax in (ax_f, ax_d):
         ax.axhline(0, color="k", lw=0.6)
@@ -45,7 +65,7 @@ def plot_activation(fig, name: str = "sigmoid", x_max: float = 6.0, negative_slo
     # above the curves: the y-limits leave the top fifth of the panel free for it
     ax_d.legend(handles=[shade], loc="upper left", fontsize=10)
 
-    def update(name=name, x_max=x_max, negative_slope=negative_slope):
+    def update(name=name, negative_slope=negative_slope, x_max=x_max):
         if name not in ACTIVATIONS:
             raise ValueError(f"name must be one of {sorted(ACTIVATIONS)}, got {name!r}")
         f, df = ACTIVATIONS[name]
@@ -61,12 +81,15 @@ def plot_activation(fig, name: str = "sigmoid", x_max: float = 6.0, negative_slo
         low, high = float(np.nanmin(y)), float(np.nanmax(y))
         pad = 0.05 * max(high - low, 1.0)
         ax_f.set_ylim(min(low, 0.0) - pad, max(high, 0.0) + pad)
-        ax_f.set_title(f"{name}$(x)$")
-        ax_d.set_title(f"its derivative {name}$'(x)$")
+        title_f, title_d = _TITLES[name]
+        if name == "leaky_relu":
+            title_f += rf", $\alpha = {negative_slope:g}$"
+        ax_f.set_title(title_f)
+        ax_d.set_title(f"its derivative: {title_d}")
         top = max(1.0, float(np.nanmax(dy)))
         ax_d.set_ylim(-0.06 * top, 1.35 * top)
 
-    update(name, x_max, negative_slope)
+    update(name, negative_slope, x_max)
     return update
 
 

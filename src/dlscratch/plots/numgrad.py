@@ -2,11 +2,14 @@
 
 Every function has the ``plot(fig, **params)`` signature of
 :func:`dlscratch.widgets.explore`. The contour grids are computed once, at
-import, so that a redraw only draws (well under 100 ms).
+import, and the gradient field once per function, on first use, so that a
+redraw only draws (well under 100 ms). The capstone's figures (softmax
+regression on the digits) are in :mod:`dlscratch.plots.regression`.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import contourpy
@@ -14,15 +17,20 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.ticker import NullLocator
 
-from ..numgrad import gradient_descent
+from ..numgrad import gradient_descent, numerical_gradient
 
 __all__ = [
     "BOWLS",
+    "DOUBLE_WELL",
     "SCALAR_FUNCTIONS",
     "best_step",
     "directional_derivatives",
+    "double_well_minima",
+    "gradient_field",
     "plot_descent",
     "plot_directional",
+    "plot_gradient_field",
+    "plot_local_minima",
     "plot_secant",
     "plot_step_error",
     "smoothing_points",
@@ -245,7 +253,8 @@ def plot_descent(fig, lr: float = 0.1, name: str = "x0² + x1²", num_steps: int
         path_line.set_data(shown[:, 0], shown[:, 1])
         start.set_data(shown[:1, 0], shown[:1, 1])
         ax.set_title(rf"$f$ = {name}: {num_steps} steps, $\eta$ = {lr:g}")
-        values_line.set_data(np.arange(len(values)), np.maximum(values, 1e-30))
+        # f = 0 exactly (lr = 0.5 on the round bowl) is drawn on the bottom edge of the log axis
+        values_line.set_data(np.arange(len(values)), np.maximum(values, 1.5e-12))
         ax_loss.set_xlim(-0.05 * num_steps, 1.05 * num_steps)
         ax_loss.set_title(f"after the last step, $f$ = {values[-1]:.2e}")
 
@@ -310,4 +319,121 @@ def plot_directional(fig, angle: float = 0.0, name: str = "0.1·x0² + x1²", po
         ax_d.legend(handles=[norm_line, marker], loc="upper center", fontsize=9.5, ncols=2)
 
     update(angle, name, point)
+    return update
+
+
+# ----------------------------------------------------------------------------- the gradient field
+
+_FIELD_AXIS = np.linspace(-4.5, 4.5, 13)  # 13 x 13 arrows, 0.75 apart
+
+
+@functools.cache
+def gradient_field(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Grid points and ``-∇f`` there, each gradient taken by :func:`~dlscratch.numgrad.numerical_gradient`.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`BOWLS`.
+
+    Returns
+    -------
+    points, arrows : (169, 2) ndarray
+        The points of a 13 x 13 grid over ``[-4.5, 4.5]²`` and ``-∇f`` at each.
+        Cached: computed once per function.
+    """
+    _check_name(name, BOWLS)
+    f, _ = BOWLS[name]
+    points = np.stack(np.meshgrid(_FIELD_AXIS, _FIELD_AXIS), axis=-1).reshape(-1, 2)  # (169, 2)
+    arrows = np.array([-numerical_gradient(f, p) for p in points])  # (169, 2)
+    points.flags.writeable = arrows.flags.writeable = False  # cached: shared by every caller
+    return points, arrows
+
+
+def plot_gradient_field(fig, name: str = "x0² + x1²"):
+    """The field of ``-∇f`` on the contours of ``f`` (left) and its directions alone (right).
+
+    Left: arrows ``-∇f`` at a grid of points, drawn to one scale for both
+    functions, so their length is the steepness. Right: the same arrows
+    scaled to length 1, with the minimum marked: on the elongated bowl they
+    do not point at it. Returns the updater for :func:`~dlscratch.widgets.explore`.
+    """
+    ax, ax_unit = fig.subplots(1, 2)
+    zeros = np.zeros(_FIELD_AXIS.size**2)
+    grid = np.meshgrid(_FIELD_AXIS, _FIELD_AXIS)
+    panels = []
+    for axes in (ax, ax_unit):
+        contours = _contour_panel(axes)
+        arrows = axes.quiver(
+            grid[0].ravel(), grid[1].ravel(), zeros, zeros, color="C3", angles="xy", scale_units="xy", width=0.006
+        )
+        panels.append((contours, arrows))
+    ax_unit.set_title(r"direction only: $-\nabla f\,/\,|\nabla f|$")
+    panels[0][1].scale = 12.0  # |∇f| = 12 is drawn 1 unit long, for both functions
+    panels[1][1].scale = 1.6  # unit arrows 0.62 units long, shorter than the 0.75 grid spacing
+
+    def update(name=name):
+        _, arrows = gradient_field(name)
+        lengths = np.linalg.norm(arrows, axis=1, keepdims=True)  # (169, 1); 0 only at the minimum
+        unit = np.divide(arrows, lengths, out=np.zeros_like(arrows), where=lengths > 0)
+        for (contours, quiver), field in zip(panels, (arrows, unit), strict=True):
+            contours.set_segments(_CONTOURS[name])
+            quiver.set_UVC(field[:, 0], field[:, 1])
+        ax.set_title(rf"$-\nabla f$ for $f$ = {name}")
+
+    update(name)
+    return update
+
+
+# ----------------------------------------------------------------------------- local minima in one dimension
+
+#: (f, f') of a double well: f(x) = x⁴ − 4x² + x, a global minimum near −1.47 and a local one near 1.35.
+DOUBLE_WELL = (lambda x: x**4 - 4 * x**2 + x, lambda x: 4 * x**3 - 8 * x + 1)
+
+
+def double_well_minima() -> tuple[float, float, float]:
+    """The stationary points of :data:`DOUBLE_WELL`: (global minimum, maximum, local minimum), the roots of f'."""
+    low, top, high = np.sort(np.roots([4.0, 0.0, -8.0, 1.0]).real)  # f'(x) = 4x³ − 8x + 1
+    return float(low), float(top), float(high)
+
+
+_WELL_X = np.linspace(-2.6, 2.6, 400)
+
+
+def plot_local_minima(fig, x0: float = 2.0, lr: float = 0.03, num_steps: int = 30):
+    """Gradient descent on the double well from ``x0``: the path on the curve (left) and ``f(x_k)`` (right).
+
+    Returns the updater for :func:`~dlscratch.widgets.explore`.
+    """
+    f, df = DOUBLE_WELL
+    low, _, high = double_well_minima()
+    ax, ax_f = fig.subplots(1, 2, width_ratios=(1.2, 1))
+    ax.plot(_WELL_X, f(_WELL_X), color="k", lw=1.5)
+    ax.plot([low, high], [f(low), f(high)], "v", color="C2", ms=8)
+    ax.text(low, f(low) - 1.0, "global minimum", ha="center", va="top", fontsize=9.5, color="C2")
+    ax.text(high, f(high) - 1.0, "local minimum", ha="center", va="top", fontsize=9.5, color="C2")
+    (path_line,) = ax.plot([], [], "o-", color="C3", ms=3.5, lw=0.9)
+    (start,) = ax.plot([], [], "s", color="C3", ms=7)
+    ax.set(xlabel="$x$", ylabel="$f(x)$", xlim=(-2.7, 2.7), ylim=(-9, 24))
+    for value, text in ((f(low), "global minimum"), (f(high), "local minimum")):
+        ax_f.axhline(value, color="C2", ls="--", lw=1)
+        ax_f.text(0.98, value + 0.6, text, transform=ax_f.get_yaxis_transform(), ha="right", fontsize=9.5, color="C2")
+    (values_line,) = ax_f.plot([], [], "o-", color="C3", ms=3, lw=1.2)
+    ax_f.xaxis.get_major_locator().set_params(integer=True)
+    ax_f.set(xlabel="step $k$", ylabel="$f(x_k)$", ylim=(-7, 24))
+
+    def update(x0=x0, lr=lr, num_steps=num_steps):
+        path = gradient_descent(f, np.array([x0], dtype=float), lr=lr, num_steps=int(num_steps), grad=df)[:, 0]
+        shown = np.clip(path, -2.7, 2.7)  # the drawing only; lr <= 0.1 from |x0| <= 2.5 stays inside
+        path_line.set_data(shown, f(shown))
+        start.set_data([shown[0]], [f(shown[0])])
+        values_line.set_data(np.arange(len(path)), f(path))
+        ax_f.set_xlim(-0.03 * num_steps - 0.3, 1.03 * num_steps + 0.3)
+        end = path[-1]
+        names = {low: "global minimum", high: "local minimum"}
+        where = next((text for x, text in names.items() if abs(end - x) < 0.05), "not at a minimum")
+        ax.set_title(rf"start $x_0$ = {x0:g}, $\eta$ = {lr:g}")
+        ax_f.set_title(rf"$x_{{{num_steps}}}$ = {end:.2f}: {where}")
+
+    update(x0, lr, num_steps)
     return update
