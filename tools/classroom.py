@@ -66,14 +66,26 @@ def model_answer_cells(notebook) -> list:
 
 
 def secret_lines(source_nb) -> list[str]:
-    """Every non-trivial line of a solution, a hidden test or a model answer of the source notebook."""
+    """Every non-trivial line of a solution, a hidden test or a model answer of the source notebook,
+    except the lines that the chapter also shows in the open (those are no secret: `for _ in range(10):`)."""
     lines = []
     for cell in source_nb.cells:
         for block in SOLUTION.findall(cell.source) + HIDDEN.findall(cell.source):
             lines += [ln.strip() for ln in block.splitlines() if len(ln.strip()) > 8]
     for cell in model_answer_cells(source_nb):
         lines += [ln.strip() for ln in cell.source.splitlines() if len(ln.strip()) > 8 and not ln.startswith(":")]
-    return lines
+    public = set()
+    for cell in source_nb.cells:
+        if cell.cell_type == "markdown" and cell in model_answer_cells(source_nb):
+            continue
+        visible = HIDDEN.sub("", SOLUTION.sub("", cell.source))
+        public.update(_code(ln) for ln in visible.splitlines())
+    return [line for line in lines if _code(line) not in public]
+
+
+def _code(line: str) -> str:
+    """A line without its comment and surrounding blanks (a comment-only line stays whole)."""
+    return line.split("#", 1)[0].strip() or line.strip()
 
 
 def leaks(release_nb, secrets: list[str]) -> list[str]:
