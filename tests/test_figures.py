@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from dlscratch.plots.activations import plot_activation, plot_vanishing
+from dlscratch.plots.backprop import plot_backward_pass, plot_minibatch_training
+from dlscratch.plots.initialization import plot_activation_histograms, plot_init_training
 from dlscratch.plots.losses import LOSS_CURVES, plot_loss_vs_logit
 from dlscratch.plots.numgrad import (
     BOWLS,
@@ -25,6 +27,7 @@ from dlscratch.plots.numgrad import (
     plot_secant,
     plot_step_error,
 )
+from dlscratch.plots.optimizers import plot_digits_training, plot_schedules, plot_trajectories
 from dlscratch.plots.regression import plot_training_curves, plot_weight_images
 from dlscratch.plots.softmax import plot_hard_vs_soft, plot_softmax_bars
 from dlscratch.widgets import Choice, explore
@@ -57,6 +60,21 @@ FIGURES = {
     plot_local_minima: {"x0": [2.0, -2.5, 0.25, 2.5], "lr": [0.03, 0.01, 0.1], "num_steps": [30, 5]},
     plot_training_curves: {"lr": [3.0, 0.1, 30.0], "num_steps": [200, 10, 300]},
     plot_weight_images: {"num_steps": [200, 0, 300], "lr": [3.0, 0.1]},
+    plot_trajectories: {
+        "optimizer": ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam"],
+        "lr": [0.95, 0.001, 1.05, 0.3],
+        "surface": ["bowl", "beale"],
+    },
+    plot_schedules: {"schedule": ["cosine", "constant", "step", "warm-up + cosine"]},
+    plot_digits_training: {"lr": [0.01, 0.001, 0.1]},
+    plot_backward_pass: {"step": [3, 0, 1, 5, 2], "graph": ["apples and oranges", "apples", "sigmoid"]},
+    plot_minibatch_training: {"batch_size": [100, 10, 1438], "num_epochs": [50, 1, 20]},
+    plot_activation_histograms: {
+        "init": ["std 1", "std 0.01", "Xavier", "He"],
+        "activation": ["sigmoid", "relu", "tanh"],
+        "depth": [5, 20, 10],
+    },
+    plot_init_training: {"activation": ["relu", "sigmoid", "tanh"]},
 }
 
 

@@ -1,0 +1,503 @@
+"""A deep fully connected classifier built from :mod:`dlscratch.layers`, and its training loop (chapter 7).
+
+:class:`MLP` stacks ``L`` layers ``Affine → activation → … → Affine`` and
+ends with softmax cross-entropy, like :class:`dlscratch.nets.TwoLayerNet`, but
+with any number of hidden layers, a choice of activation (ReLU, sigmoid or
+tanh) and a choice of *initialization*, which is what chapter 7 studies:
+
+* ``init=0.01`` (any positive float): every weight from ``N(0, std²)``, the
+  fixed standard deviation of *Deep Learning from Scratch*'s first networks;
+* ``init="xavier"``: :func:`dlscratch.init.xavier` (Glorot: ``√(2 / (fan_in + fan_out))``);
+* ``init="he"``: :func:`dlscratch.init.he` (``√(2 / fan_in)``);
+* ``init=callable``: ``init(fan_in, fan_out, rng)`` returns a ``(fan_in, fan_out)``
+  array, for any other scheme (``functools.partial(xavier, mode="fan_in")``
+  is DLFS's "Xavier", ``1 / √fan_in``).
+
+Biases start at 0. Every layer, the output layer included, is initialised the
+same way, as in DLFS's ``MultiLayerNet``.
+
+:func:`train` runs mini-batch training with any optimizer that has
+``update(params, grads)`` (:mod:`dlscratch.optim`), one pass over a shuffled
+training set per epoch, and records the loss and accuracy after every epoch.
+It runs with one BLAS thread: on matrices this small, more threads only wait
+for each other.
+
+The :class:`Tanh` layer lives here for now; it has the interface of the
+layers of :mod:`dlscratch.layers`.
+
+References
+----------
+Chapter 7 of the book (``chapters/07_initialization.md``); notes 002 and 003.
+Saito, *Deep Learning from Scratch* (2016), §6.2 and ``common/multi_layer_net.py``;
+Glorot & Bengio (2010); He, Zhang, Ren & Sun, "Delving deep into rectifiers" (2015).
+"""
+
+from __future__ import annotations
+
+import itertools
+import numbers
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from dlscratch._validation import as_float_array, check_positive
+from dlscratch.activations import tanh
+from dlscratch.init import he, xavier
+from dlscratch.layers import Affine, Layer, ReLU, Sigmoid, SoftmaxWithLoss
+from dlscratch.numgrad import numerical_gradient
+
+__all__ = ["ACTIVATIONS", "MLP", "Tanh", "TrainingHistory", "train"]
+
+
+class Tanh(Layer):
+    """Hyperbolic tangent ``out = tanh(x)``, element-wise.
+
+    The local derivative is ``1 - tanh(x)²``, which needs only the output,
+    so ``forward`` caches ``out`` and ``backward`` returns
+    ``dout * (1 - out²)`` (a new array; ``dout`` is not written into).
+
+    Examples
+    --------
+    >>> layer = Tanh()
+    >>> layer.forward(np.array([0.0, 100.0]))
+    array([0., 1.])
+    >>> layer.backward(np.array([2.0, 2.0]))  # tanh'(0) = 1, tanh'(100) = 0
+    array([2., 0.])
+    """
+
+    def forward(self, x):
+        """Return ``tanh(x)``.
+
+        Parameters
+        ----------
+        x : (...) array_like
+
+        Returns
+        -------
+        out : (...) ndarray
+            The shape of ``x``, in ``[-1, 1]``.
+        """
+        x = as_float_array(x, "x")
+        out = np.asarray(tanh(x))  # (...), the shape of x
+        self._save(out)
+        return out.copy()
+
+    def backward(self, dout):
+        """Return ``dout * (1 - tanh(x)²)``.
+
+        Parameters
+        ----------
+        dout : (...) array_like
+            The shape of the input.
+
+        Returns
+        -------
+        dx : (...) ndarray
+        """
+        (out,) = self._saved()
+        dout = self._check_dout(dout, out.shape)
+        return dout * (1.0 - out * out)
+
+
+#: activation name -> layer class
+ACTIVATIONS: dict[str, type[Layer]] = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
+
+
+def _check_sizes(sizes) -> tuple[int, ...]:
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
+        raise TypeError(f"sizes must be a sequence of ints [D, H1, ..., C], got {type(sizes).__name__} {sizes!r}")
+    if len(sizes) < 2:
+        raise ValueError(f"sizes must list at least the input and output sizes [D, ..., C], got {list(sizes)!r}")
+    for i, size in enumerate(sizes):
+        if isinstance(size, bool) or not isinstance(size, numbers.Integral):
+            raise TypeError(f"sizes[{i}] must be an int, got {type(size).__name__} {size!r}")
+        if size < 1:
+            raise ValueError(f"sizes[{i}] must be >= 1, got {size}")
+    return tuple(int(s) for s in sizes)
+
+
+def _initializer(init) -> Callable[[int, int, np.random.Generator], np.ndarray]:
+    """Turn ``init`` (a std, "xavier", "he" or a callable) into ``draw(fan_in, fan_out, rng)``."""
+    if isinstance(init, str):
+        if init == "xavier":
+            return lambda fan_in, fan_out, rng: xavier(fan_in, fan_out, rng=rng)
+        if init == "he":
+            return lambda fan_in, fan_out, rng: he(fan_in, fan_out, rng=rng)
+        raise ValueError(f"init must be 'xavier', 'he', a std > 0 or a callable, got {init!r}")
+    if callable(init):
+        return init
+    std = check_positive(init, "init")
+    return lambda fan_in, fan_out, rng: std * rng.standard_normal((fan_in, fan_out))
+
+
+class MLP:
+    """A multi-layer perceptron: ``L`` Affine layers with an activation between them, softmax cross-entropy last.
+
+    ``predict(x) = A_L(f(A_{L-1}(… f(A_1(x)))))`` with ``A_l(h) = h W_l + b_l``
+    gives the logits (N, C); ``loss(x, t)`` is their mean softmax
+    cross-entropy against ``t``.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        ``[D, H_1, ..., H_{L-1}, C]``: the input size, the widths of the hidden
+        layers and the number of classes; ``L = len(sizes) - 1`` Affine layers.
+    activation : {"relu", "sigmoid", "tanh"}, default "relu"
+        The activation after every hidden Affine layer.
+    init : float, {"xavier", "he"} or callable, default "he"
+        How the weights are drawn (module docstring): a std ``> 0`` of a
+        normal distribution, :func:`dlscratch.init.xavier`,
+        :func:`dlscratch.init.he`, or ``init(fan_in, fan_out, rng)``
+        returning a ``(fan_in, fan_out)`` array.
+    rng : numpy.random.Generator
+        Source of the initial weights (keyword-only, required).
+
+    Attributes
+    ----------
+    params : dict of str to ndarray
+        ``W1`` (D, H_1), ``b1`` (H_1,), …, ``WL`` (H_{L-1}, C), ``bL`` (C,):
+        the arrays the layers compute with. Update them in place.
+    layers : dict of str to Layer
+        ``"Affine1"``, ``"ReLU1"`` (or ``"Sigmoid1"``, ``"Tanh1"``), …,
+        ``"AffineL"``, in the order of the forward pass.
+    last_layer : SoftmaxWithLoss
+
+    Raises
+    ------
+    TypeError
+        If ``sizes`` is not a sequence of ints, ``rng`` is not a
+        ``numpy.random.Generator`` or ``init`` is of the wrong type.
+    ValueError
+        If a size is < 1, ``activation`` or ``init`` is unknown, a std is not
+        positive, or an ``init`` callable returns the wrong shape.
+
+    Examples
+    --------
+    >>> net = MLP([4, 8, 8, 3], activation="tanh", init="xavier", rng=np.random.default_rng(0))
+    >>> {key: value.shape for key, value in net.params.items()}
+    {'W1': (4, 8), 'b1': (8,), 'W2': (8, 8), 'b2': (8,), 'W3': (8, 3), 'b3': (3,)}
+    >>> list(net.layers)
+    ['Affine1', 'Tanh1', 'Affine2', 'Tanh2', 'Affine3']
+    >>> x, t = np.ones((2, 4)), np.array([0, 2])
+    >>> sorted(net.gradient(x, t)) == sorted(net.params)
+    True
+    """
+
+    def __init__(self, sizes, *, activation="relu", init="he", rng) -> None:
+        sizes = _check_sizes(sizes)
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {', '.join(map(repr, ACTIVATIONS))}, got {activation!r}")
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(
+                f"rng must be a numpy.random.Generator (e.g. np.random.default_rng(0)), got {type(rng).__name__}"
+            )
+        if isinstance(init, bool) or (not isinstance(init, (str, numbers.Real)) and not callable(init)):
+            raise TypeError(f"init must be 'xavier', 'he', a std > 0 or a callable, got {type(init).__name__}")
+        draw = _initializer(init)
+        self.sizes = sizes
+        self.activation = activation
+        self.params: dict[str, np.ndarray] = {}
+        for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes), start=1):
+            W = np.array(draw(fan_in, fan_out, rng), dtype=np.float64)  # (fan_in, fan_out), a copy
+            if W.shape != (fan_in, fan_out):
+                raise ValueError(f"init must return shape (fan_in, fan_out) = {(fan_in, fan_out)}, got {W.shape}")
+            self.params[f"W{i}"] = W
+            self.params[f"b{i}"] = np.zeros(fan_out)  # (fan_out,)
+        self.layers = _build_layers(self.params, activation)
+        self.last_layer = SoftmaxWithLoss()
+
+    def __repr__(self) -> str:
+        return f"MLP(sizes={list(self.sizes)}, activation={self.activation!r})"
+
+    @property
+    def num_layers(self) -> int:
+        """L, the number of Affine layers."""
+        return len(self.sizes) - 1
+
+    def predict(self, x) -> np.ndarray:
+        """Return the logits.
+
+        Parameters
+        ----------
+        x : (N, D) or (N, ...) array_like
+
+        Returns
+        -------
+        logits : (N, C) ndarray
+        """
+        return _forward(self.layers, x)
+
+    def hidden_activations(self, x) -> list[np.ndarray]:
+        """Return the output of every hidden activation layer, first to last.
+
+        Parameters
+        ----------
+        x : (N, D) array_like
+
+        Returns
+        -------
+        list of (N, H_l) ndarray
+            ``L - 1`` arrays, the values that the histograms of chapter 7 show.
+        """
+        outputs = []
+        for name, layer in self.layers.items():
+            x = layer.forward(x)
+            if not name.startswith("Affine"):
+                outputs.append(x)
+        return outputs
+
+    def loss(self, x, t) -> float:
+        """Return the mean softmax cross-entropy of the logits against ``t``.
+
+        Parameters
+        ----------
+        x : (N, D) array_like
+        t : (N, C) or (N,) array_like
+            One-hot rows or integer class labels.
+
+        Returns
+        -------
+        float
+        """
+        return self.last_layer.forward(self.predict(x), t)
+
+    def accuracy(self, x, t) -> float:
+        """Return the fraction of samples whose largest logit is the true class.
+
+        Parameters
+        ----------
+        x : (N, D) array_like
+        t : (N, C) or (N,) array_like
+
+        Returns
+        -------
+        float
+            In ``[0, 1]``.
+        """
+        return _accuracy(self.predict(x), t)
+
+    def gradient(self, x, t) -> dict[str, np.ndarray]:
+        """Return the gradient of :meth:`loss` with respect to every parameter, by backpropagation.
+
+        Parameters
+        ----------
+        x : (N, D) array_like
+        t : (N, C) or (N,) array_like
+
+        Returns
+        -------
+        dict of str to ndarray
+            The keys of ``params``; new arrays of the parameters' shapes.
+        """
+        return self.loss_and_gradient(x, t)[1]
+
+    def loss_and_gradient(self, x, t) -> tuple[float, dict[str, np.ndarray]]:
+        """Return :meth:`loss` and :meth:`gradient` from one forward and one backward pass.
+
+        Parameters
+        ----------
+        x : (N, D) array_like
+        t : (N, C) or (N,) array_like
+
+        Returns
+        -------
+        loss : float
+        grads : dict of str to ndarray
+        """
+        loss = self.loss(x, t)
+        dout = self.last_layer.backward(1.0)  # (N, C)
+        for layer in reversed(self.layers.values()):
+            dout = layer.backward(dout)  # ends as (N, D)
+        grads = {}
+        for i in range(1, self.num_layers + 1):
+            affine = self.layers[f"Affine{i}"]
+            grads[f"W{i}"], grads[f"b{i}"] = affine.grads["W"], affine.grads["b"]
+        return loss, grads
+
+    def numerical_gradient(self, x, t, *, h=1e-4) -> dict[str, np.ndarray]:
+        """Return the central-difference gradient of :meth:`loss` (slow; the check of :meth:`gradient`).
+
+        As :meth:`dlscratch.nets.TwoLayerNet.numerical_gradient`: the loss is
+        evaluated on fresh layers built from a copy of ``params`` in which one
+        key is replaced, so nothing of the network is modified.
+
+        Parameters
+        ----------
+        x : (N, D) array_like
+        t : (N, C) or (N,) array_like
+        h : float, default 1e-4
+
+        Returns
+        -------
+        dict of str to ndarray
+        """
+        x = as_float_array(x, "x")
+        t = np.asarray(t)
+        grads = {}
+        for key in self.params:
+
+            def loss_at(value, key=key):
+                trial = {**self.params, key: value}
+                return SoftmaxWithLoss().forward(_forward(_build_layers(trial, self.activation), x), t)
+
+            grads[key] = numerical_gradient(loss_at, self.params[key], h=h)
+        return grads
+
+
+def _build_layers(params: dict[str, np.ndarray], activation: str) -> dict[str, Layer]:
+    """Affine1, <Activation>1, ..., AffineL, sharing the arrays of ``params``."""
+    num_layers = len(params) // 2
+    layer_class = ACTIVATIONS[activation]
+    layers: dict[str, Layer] = {}
+    for i in range(1, num_layers + 1):
+        layers[f"Affine{i}"] = Affine(params[f"W{i}"], params[f"b{i}"])
+        if i < num_layers:
+            layers[f"{layer_class.__name__}{i}"] = layer_class()
+    return layers
+
+
+def _accuracy(logits: np.ndarray, t) -> float:
+    t = np.asarray(t)
+    if t.shape == logits.shape:
+        labels = np.argmax(t, axis=1)  # (N,)
+    elif t.shape == logits.shape[:1]:
+        labels = t
+    else:
+        raise ValueError(
+            f"t must have shape {logits.shape} (one-hot rows) or {logits.shape[:1]} (class labels) "
+            f"for x with {logits.shape[0]} samples, got shape {t.shape}"
+        )
+    return float(np.mean(np.argmax(logits, axis=1) == labels))
+
+
+def _forward(layers: dict[str, Layer], x) -> np.ndarray:
+    for layer in layers.values():
+        x = layer.forward(x)
+    return x
+
+
+# ----------------------------------------------------------------------------- training
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingHistory:
+    """What :func:`train` records: index 0 before training, index ``e`` after epoch ``e``.
+
+    Attributes
+    ----------
+    train_loss : (num_epochs + 1,) ndarray
+        Index 0: the loss on the whole training set before the first step;
+        index ``e >= 1``: the mean of the mini-batch losses of epoch ``e``
+        (each computed just before its step, so it costs nothing extra).
+    test_loss, test_accuracy : (num_epochs + 1,) ndarray
+        On the test set, before training and after every epoch (NaN if no
+        test set was given).
+    """
+
+    train_loss: np.ndarray
+    test_loss: np.ndarray
+    test_accuracy: np.ndarray
+
+
+def _check_count(value, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _check_data(X, y, num_features: int, num_classes: int, names: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    x_name, y_name = names
+    X = as_float_array(X, x_name)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != num_features:
+        raise ValueError(f"{x_name} must have shape (N, {num_features}), got {X.shape}")
+    if y.shape != (X.shape[0],) or y.dtype.kind not in "iu":
+        raise ValueError(
+            f"{y_name} must be {X.shape[0]} integer labels, shape ({X.shape[0]},), got {y.shape} {y.dtype}"
+        )
+    if y.size and (y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(f"{y_name} must be labels in [0, {num_classes}), got {y.min()} .. {y.max()}")
+    return X, y
+
+
+def train(model: MLP, X, y, *, optimizer, num_epochs, batch_size, rng, X_test=None, y_test=None) -> TrainingHistory:
+    """Mini-batch training: each epoch shuffles ``X`` and takes one optimizer step per batch.
+
+    ``model.params`` are updated in place by ``optimizer.update(params, grads)``;
+    ``X`` and ``y`` are not modified. The last batch of an epoch is smaller
+    when ``batch_size`` does not divide ``N``.
+
+    Parameters
+    ----------
+    model : MLP
+    X : (N, D) array_like
+    y : (N,) int array_like
+        Labels in ``[0, C)``.
+    optimizer : object with ``update(params, grads)``
+        E.g. ``dlscratch.optim.SGD(lr=0.1)``.
+    num_epochs : int
+        ``>= 0`` passes over the training set.
+    batch_size : int
+        ``>= 1``.
+    rng : numpy.random.Generator
+        Shuffles the training set every epoch.
+    X_test : (M, D) array_like, optional
+    y_test : (M,) int array_like, optional
+        Evaluated before training and after every epoch, never trained on;
+        give both or neither.
+
+    Returns
+    -------
+    TrainingHistory
+
+    Examples
+    --------
+    >>> from dlscratch.optim import SGD
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0]] * 8)
+    >>> y = np.array([0, 1] * 8)
+    >>> model = MLP([2, 4, 2], init="he", rng=np.random.default_rng(0))
+    >>> history = train(model, X, y, optimizer=SGD(lr=0.5), num_epochs=20, batch_size=4,
+    ...                 rng=np.random.default_rng(1))
+    >>> history.train_loss.shape, bool(history.train_loss[-1] < history.train_loss[0])
+    ((21,), True)
+    """
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be an MLP, got {type(model).__name__}")
+    if not callable(getattr(optimizer, "update", None)):
+        raise TypeError(f"optimizer must have an update(params, grads) method, got {type(optimizer).__name__}")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    num_epochs = _check_count(num_epochs, "num_epochs", 0)
+    batch_size = _check_count(batch_size, "batch_size", 1)
+    D, C = model.sizes[0], model.sizes[-1]
+    X, y = _check_data(X, y, D, C, ("X", "y"))
+    if (X_test is None) != (y_test is None):
+        raise ValueError("X_test and y_test must be given together")
+    if X_test is not None:
+        X_test, y_test = _check_data(X_test, y_test, D, C, ("X_test", "y_test"))
+    history = np.full((num_epochs + 1, 3), np.nan)  # train loss, test loss, test accuracy
+
+    def evaluate(epoch: int) -> None:
+        if X_test is not None:
+            logits = model.predict(X_test)  # (M, C)
+            history[epoch, 1] = SoftmaxWithLoss().forward(logits, y_test)
+            history[epoch, 2] = _accuracy(logits, y_test)
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        history[0, 0] = model.loss(X, y)
+        evaluate(0)
+        for epoch in range(1, num_epochs + 1):
+            order = rng.permutation(X.shape[0])  # (N,)
+            total = 0.0
+            for start in range(0, X.shape[0], batch_size):
+                batch = order[start : start + batch_size]
+                loss, grads = model.loss_and_gradient(X[batch], y[batch])
+                total += loss * len(batch)
+                optimizer.update(model.params, grads)
+            history[epoch, 0] = total / X.shape[0]
+            evaluate(epoch)
+    return TrainingHistory(*(column.copy() for column in history.T))
