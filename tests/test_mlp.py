@@ -301,6 +301,171 @@ def test_train_leaves_the_data_alone():
     np.testing.assert_array_equal(y, y_copy)
 
 
+# ----------------------------------------------------------------------------- batch norm, dropout, weight decay
+
+
+def test_options_add_layers_and_parameters_in_order():
+    net = MLP([5, 6, 6, 4], init="he", rng=np.random.default_rng(0), batch_norm=True, dropout=0.3)
+    assert list(net.layers) == [
+        "Affine1", "BatchNorm1", "ReLU1", "Dropout1", "Affine2", "BatchNorm2", "ReLU2", "Dropout2", "Affine3",
+    ]  # fmt: skip
+    assert list(net.params) == ["W1", "b1", "gamma1", "beta1", "W2", "b2", "gamma2", "beta2", "W3", "b3"]
+    assert net.layers["BatchNorm2"].params["gamma"] is net.params["gamma2"]
+    plain = MLP([5, 6, 6, 4], init="he", rng=np.random.default_rng(0))
+    for key in plain.params:  # the options do not change the weights a seed draws
+        np.testing.assert_array_equal(plain.params[key], net.params[key])
+    assert "batch_norm=True" in repr(net)
+    assert "dropout=0.3" in repr(net)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize(("batch_norm", "weight_decay"), [(True, 0.0), (False, 0.1), (True, 0.05)])
+def test_backprop_with_batch_norm_and_weight_decay_matches_numerical_gradient(activation, batch_norm, weight_decay):
+    net = MLP(
+        [5, 6, 6, 4],
+        activation=activation,
+        init="xavier",
+        rng=np.random.default_rng(1),
+        batch_norm=batch_norm,
+        weight_decay=weight_decay,
+    )
+    rng = np.random.default_rng(2)
+    for value in net.params.values():  # move γ, β and b off their initial values
+        value += 0.3 * rng.normal(size=value.shape)
+    x, t = _batch(n=8, seed=3)
+    analytic = net.gradient(x, t)
+    numerical = net.numerical_gradient(x, t, h=1e-5)
+    assert sorted(analytic) == sorted(net.params)
+    for key in net.params:
+        if batch_norm and key in ("b1", "b2"):  # BN subtracts the batch mean: a bias before it has no effect
+            np.testing.assert_allclose(analytic[key], 0.0, atol=1e-15)
+            np.testing.assert_allclose(numerical[key], 0.0, atol=1e-9)
+        else:
+            assert rel_error(analytic[key], numerical[key]) < 1e-6, key
+
+
+def test_weight_decay_adds_the_l2_penalty_to_loss_and_gradient():
+    x, t = _batch(seed=5)
+    plain = MLP([5, 6, 4], rng=np.random.default_rng(0))
+    decayed = MLP([5, 6, 4], rng=np.random.default_rng(0), weight_decay=0.2)
+    penalty = 0.1 * (np.sum(plain.params["W1"] ** 2) + np.sum(plain.params["W2"] ** 2))
+    assert decayed.penalty() == pytest.approx(penalty, rel=1e-14)
+    assert decayed.loss(x, t) == pytest.approx(plain.loss(x, t) + penalty, rel=1e-14)
+    g_plain, g_decay = plain.gradient(x, t), decayed.gradient(x, t)
+    np.testing.assert_allclose(g_decay["W1"], g_plain["W1"] + 0.2 * plain.params["W1"], rtol=1e-14)
+    np.testing.assert_array_equal(g_decay["b1"], g_plain["b1"])  # biases are not decayed
+
+
+def test_l2_penalty_step_equals_torch_sgd_weight_decay():
+    x, t = _batch(n=12, seed=6)
+    ours = MLP([5, 6, 4], rng=np.random.default_rng(0), weight_decay=0.01)
+    linear1, linear2 = nn.Linear(5, 6, dtype=torch.float64), nn.Linear(6, 4, dtype=torch.float64)
+    with torch.no_grad():
+        for linear, i in ((linear1, 1), (linear2, 2)):
+            linear.weight.copy_(torch.from_numpy(ours.params[f"W{i}"].T))
+            linear.bias.copy_(torch.from_numpy(ours.params[f"b{i}"]))
+    model = nn.Sequential(linear1, nn.ReLU(), linear2)
+    opt = torch.optim.SGD(
+        [{"params": [linear1.weight, linear2.weight], "weight_decay": 0.01},
+         {"params": [linear1.bias, linear2.bias], "weight_decay": 0.0}],
+        lr=0.5,
+    )  # fmt: skip
+    sgd = SGD(lr=0.5)
+    for _ in range(20):
+        sgd.update(ours.params, ours.gradient(x, t))
+        opt.zero_grad()
+        F.cross_entropy(model(torch.from_numpy(x)), torch.from_numpy(t)).backward()
+        opt.step()
+    np.testing.assert_allclose(ours.params["W2"], linear2.weight.detach().numpy().T, rtol=1e-12, atol=1e-15)
+
+
+def test_batch_norm_mlp_matches_torch_in_training_and_evaluation():
+    sizes = [5, 7, 4]
+    net = MLP(sizes, activation="tanh", init="he", rng=np.random.default_rng(2), batch_norm=True)
+    linear1, linear2 = nn.Linear(5, 7, dtype=torch.float64), nn.Linear(7, 4, dtype=torch.float64)
+    norm = nn.BatchNorm1d(7, dtype=torch.float64)
+    with torch.no_grad():
+        for linear, i in ((linear1, 1), (linear2, 2)):
+            linear.weight.copy_(torch.from_numpy(net.params[f"W{i}"].T))
+            linear.bias.copy_(torch.from_numpy(net.params[f"b{i}"]))
+    model = nn.Sequential(linear1, norm, nn.Tanh(), linear2)
+    sgd, opt = SGD(lr=0.1), torch.optim.SGD(model.parameters(), lr=0.1)
+    for step in range(5):
+        x, t = _batch(n=9, seed=10 + step)
+        loss, grads = net.loss_and_gradient(x, t)
+        model.train()
+        opt.zero_grad()
+        torch_loss = F.cross_entropy(model(torch.from_numpy(x)), torch.from_numpy(t))
+        torch_loss.backward()
+        assert loss == pytest.approx(torch_loss.item(), rel=1e-12)
+        np.testing.assert_allclose(grads["gamma1"], norm.weight.grad.numpy(), rtol=1e-10, atol=1e-14)
+        sgd.update(net.params, grads)
+        opt.step()
+    np.testing.assert_allclose(net.layers["BatchNorm1"].running_var, norm.running_var.numpy(), rtol=1e-12)
+    model.eval()
+    x, _ = _batch(n=3, seed=99)
+    np.testing.assert_allclose(net.predict(x), model(torch.from_numpy(x)).detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_evaluation_is_deterministic_and_training_mode_is_not_with_dropout():
+    net = MLP([5, 20, 4], rng=np.random.default_rng(0), dropout=0.5)
+    x, t = _batch(seed=7)
+    np.testing.assert_array_equal(net.predict(x), net.predict(x))  # eval: dropout off
+    plain = MLP([5, 20, 4], rng=np.random.default_rng(0))
+    np.testing.assert_allclose(net.predict(x), plain.predict(x), rtol=1e-15)  # inverted scaling: eval = no dropout
+    assert not np.array_equal(net.predict(x, train=True), net.predict(x, train=True))
+    a = MLP([5, 20, 4], rng=np.random.default_rng(0), dropout=0.5).gradient(x, t)
+    b = MLP([5, 20, 4], rng=np.random.default_rng(0), dropout=0.5).gradient(x, t)
+    np.testing.assert_array_equal(a["W1"], b["W1"])  # one seed fixes the masks too
+
+
+def test_dropout_backprop_uses_the_forward_masks():
+    net = MLP([5, 8, 4], rng=np.random.default_rng(0), dropout=0.5)
+    x, t = _batch(seed=8)
+    grads = net.gradient(x, t)
+    mask = net.layers["Dropout1"].mask  # the masks of that step, fixed
+    h1 = np.maximum(x @ net.params["W1"] + net.params["b1"], 0) * mask / 0.5
+
+    def loss_at(W2):
+        return SoftmaxWithLoss().forward(h1 @ W2 + net.params["b2"], t)
+
+    from dlscratch.numgrad import numerical_gradient
+
+    assert rel_error(grads["W2"], numerical_gradient(loss_at, net.params["W2"].copy())) < 1e-7
+    with pytest.raises(ValueError, match=r"numerical_gradient needs a deterministic loss.*dropout=0.5"):
+        net.numerical_gradient(x, t)
+
+
+def test_train_records_train_accuracy_in_evaluation_mode():
+    X, y = _blobs(n=120)
+    model = MLP([6, 16, 3], rng=np.random.default_rng(0), batch_norm=True, dropout=0.2)
+    history = train(model, X, y, optimizer=SGD(lr=0.1), num_epochs=3, batch_size=16, rng=np.random.default_rng(1))
+    assert history.train_accuracy.shape == (4,)
+    assert history.train_accuracy[-1] == model.accuracy(X, y)
+    assert history.train_accuracy[-1] > 0.9
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"batch_norm": 1}, TypeError, "batch_norm must be True or False, got int 1"),
+        ({"dropout": 1.0}, ValueError, r"dropout must be a drop probability in \[0, 1\), got 1.0"),
+        ({"dropout": -0.1}, ValueError, "dropout must be a finite number >= 0"),
+        ({"weight_decay": -1e-3}, ValueError, "weight_decay must be a finite number >= 0"),
+        ({"weight_decay": "0.1"}, TypeError, "weight_decay must be a real number"),
+    ],
+)
+def test_bad_options(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        MLP([4, 5, 3], rng=np.random.default_rng(0), **kwargs)
+
+
+def test_train_flag_must_be_a_bool():
+    net = MLP([4, 5, 3], rng=np.random.default_rng(0), batch_norm=True)
+    with pytest.raises(TypeError, match=r"train must be True .* got str 'yes'"):
+        net.predict(np.ones((2, 4)), train="yes")
+
+
 # ----------------------------------------------------------------------------- bad input
 
 

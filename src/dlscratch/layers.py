@@ -34,11 +34,13 @@ The layers, in the order chapter 5 builds them:
 :class:`Sigmoid`           ``σ(x)``: the gradient is multiplied by ``σ(x)(1 - σ(x))``
 :class:`Affine`            ``x W + b``, ``x`` of shape (N, ...) flattened to (N, D)
 :class:`SoftmaxWithLoss`   softmax + mean cross-entropy; gradient ``(p - t) / N``
+:class:`BatchNorm`         standardise per feature/channel over the batch, then ``γ x̂ + β`` (chapter 8)
+:class:`Dropout`           zero each value with probability ``p`` in training (chapter 9)
 =========================  ======================================================
 
-Layers whose forward pass differs between training and evaluation (batch
-normalisation and dropout, the coming chapter 8, *Batch normalization*, and
-chapter 9, *Regularization*) belong here too, with the same interface.
+The last two behave differently in training and in evaluation: their
+``forward(x, train=True)`` takes the mode, as DLFS's ``train_flg`` and
+PyTorch's ``module.train()``/``module.eval()`` do.
 
 References
 ----------
@@ -51,12 +53,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlscratch._validation import as_float_array
+from dlscratch._validation import as_float_array, check_positive
 from dlscratch.activations import relu, sigmoid
 from dlscratch.losses import softmax_cross_entropy
 from dlscratch.softmax import softmax
 
-__all__ = ["Add", "Affine", "Layer", "Mul", "ReLU", "Sigmoid", "SoftmaxWithLoss"]
+__all__ = ["Add", "Affine", "BatchNorm", "Dropout", "Layer", "Mul", "ReLU", "Sigmoid", "SoftmaxWithLoss"]
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -636,3 +638,282 @@ def _check_targets(t, x_shape: tuple[int, int]) -> np.ndarray:
         f"t must have shape {x_shape} (one-hot rows) or {x_shape[:1]} (class labels) to match x of shape "
         f"{x_shape}, got shape {t.shape}"
     )
+
+
+# ----------------------------------------------------------------------------- training vs evaluation
+
+
+def _check_train(train) -> bool:
+    if not isinstance(train, (bool, np.bool_)):
+        raise TypeError(f"train must be True (training) or False (evaluation), got {type(train).__name__} {train!r}")
+    return bool(train)
+
+
+class BatchNorm(Layer):
+    """Batch normalisation (Ioffe & Szegedy, 2015): standardise each feature over the batch, then scale and shift.
+
+    For ``x`` of shape (N, D) the statistics are taken per feature over the
+    N samples; for (N, C, H, W) per channel over N, H and W (one ``γ`` and
+    one ``β`` per channel, as ``torch.nn.BatchNorm2d``). With ``μ`` and
+    ``σ² = mean((x - μ)²)`` (the *biased* variance) of the batch,
+
+    ``x̂ = (x - μ) / √(σ² + ε)``,   ``out = γ x̂ + β``.
+
+    In training (``train=True``) the batch's own ``μ`` and ``σ²`` are used
+    and the running estimates are updated as PyTorch updates them::
+
+        running_mean = (1 - momentum) * running_mean + momentum * μ
+        running_var  = (1 - momentum) * running_var  + momentum * σ² · m / (m - 1)
+
+    with ``m`` the number of values per channel (the running variance is the
+    *unbiased* estimate, as in PyTorch). ``momentum`` is the weight of the
+    *new* batch: PyTorch's ``momentum=0.1`` is *Deep Learning from Scratch*'s
+    (and the notes') ``momentum=0.9``, which is the weight of the *old*
+    value. In evaluation (``train=False``) the running estimates take the
+    place of ``μ`` and ``σ²``, so the output of one sample no longer depends on
+    the others in its batch; a fresh layer has ``running_mean = 0`` and
+    ``running_var = 1``, like PyTorch's.
+
+    The backward pass of training mode (chapter 8 derives it on the graph) is,
+    per channel, with ``m`` values and ``σ̃ = √(σ² + ε)``::
+
+        dβ = Σ dout,   dγ = Σ dout · x̂,
+        dx = γ / (m σ̃) · (m · dout - dβ - x̂ · dγ)
+
+    and in evaluation mode, where ``μ`` and ``σ²`` are constants,
+    ``dx = γ / √(running_var + ε) · dout``.
+
+    Parameters
+    ----------
+    num_features : int
+        D for (N, D) input, C for (N, C, H, W) input.
+    momentum : float, default 0.1
+        In ``[0, 1]``: the weight of the batch statistic in the running estimates (PyTorch's convention).
+    eps : float, default 1e-5
+        Added to the variance; ``> 0``.
+    gamma, beta : (num_features,) ndarray, optional
+        Scale and shift; default ones and zeros. A floating ndarray is used as
+        it is (``params`` shares it, as :class:`Affine` shares ``W`` and ``b``).
+
+    Attributes
+    ----------
+    params : dict
+        ``{"gamma": γ, "beta": β}``.
+    grads : dict
+        ``{"gamma": dγ, "beta": dβ}``.
+    running_mean, running_var : (num_features,) ndarray
+
+    Raises
+    ------
+    ValueError
+        In training, if a channel has only one value (PyTorch raises too: its
+        variance is 0 and its unbiased variance undefined); for input that is not
+        (N, num_features) or (N, num_features, H, W).
+
+    Examples
+    --------
+    >>> bn = BatchNorm(2)
+    >>> x = np.array([[1.0, 10.0], [3.0, 30.0]])
+    >>> bn.forward(x).round(4)  # each column to mean 0, variance 1 (up to eps)
+    array([[-1., -1.],
+           [ 1.,  1.]])
+    >>> bn.running_mean  # 0.9 * 0 + 0.1 * batch mean
+    array([0.2, 2. ])
+    >>> bn.forward(x, train=False).shape
+    (2, 2)
+    """
+
+    def __init__(self, num_features, *, momentum=0.1, eps=1e-5, gamma=None, beta=None) -> None:
+        super().__init__()
+        if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) or num_features < 1:
+            raise ValueError(f"num_features must be an int >= 1, got {num_features!r}")
+        momentum = check_positive(momentum, "momentum", allow_zero=True)
+        if momentum > 1:
+            raise ValueError(f"momentum must be in [0, 1] (the weight of the new batch statistic), got {momentum!r}")
+        self.num_features = int(num_features)
+        self.momentum = momentum
+        self.eps = check_positive(eps, "eps")
+        C = self.num_features
+        gamma = np.ones(C) if gamma is None else _as_param(gamma, "gamma")
+        beta = np.zeros(C) if beta is None else _as_param(beta, "beta")
+        for name, value in (("gamma", gamma), ("beta", beta)):
+            if value.shape != (C,):
+                raise ValueError(f"{name} must have shape (num_features,) = ({C},), got shape {value.shape}")
+        self.params = {"gamma": gamma, "beta": beta}
+        self.grads = {"gamma": np.zeros(C), "beta": np.zeros(C)}
+        self.running_mean = np.zeros(C)
+        self.running_var = np.ones(C)
+
+    def __repr__(self) -> str:
+        return f"BatchNorm({self.num_features}, momentum={self.momentum}, eps={self.eps})"
+
+    def _axes(self, x: np.ndarray) -> tuple[int, ...]:
+        """The axes the statistics are taken over, after checking the shape of ``x``."""
+        C = self.num_features
+        if x.ndim == 2 and x.shape[1] == C:
+            return (0,)
+        if x.ndim == 4 and x.shape[1] == C:
+            return (0, 2, 3)
+        raise ValueError(f"x must have shape (N, {C}) or (N, {C}, H, W) for BatchNorm({C}), got shape {x.shape}")
+
+    def forward(self, x, train=True):
+        """Return ``γ x̂ + β``, with batch statistics (``train=True``) or the running ones.
+
+        Parameters
+        ----------
+        x : (N, C) or (N, C, H, W) array_like
+        train : bool, default True
+
+        Returns
+        -------
+        out : ndarray
+            The shape of ``x``.
+        """
+        train = _check_train(train)
+        x = as_float_array(x, "x")
+        axes = self._axes(x)
+        shape = [1] * x.ndim  # broadcasts a (C,) vector along axis 1
+        shape[1] = self.num_features
+        m = x.size // self.num_features  # values per channel
+        if train:
+            if m < 2:
+                raise ValueError(
+                    f"BatchNorm in training needs more than 1 value per channel, got x of shape {x.shape}; "
+                    "use a larger batch or train=False"
+                )
+            mean = x.mean(axis=axes)  # (C,)
+            centred = x - mean.reshape(shape)
+            var = np.mean(centred**2, axis=axes)  # (C,), biased
+            k = self.momentum
+            self.running_mean = (1 - k) * self.running_mean + k * mean
+            self.running_var = (1 - k) * self.running_var + k * var * m / (m - 1)
+        else:
+            mean, var = self.running_mean, self.running_var
+            centred = x - mean.reshape(shape)
+        std = np.sqrt(var + self.eps)  # (C,)
+        xhat = centred / std.reshape(shape)
+        self._save(train, xhat, std, axes, tuple(shape), m)
+        return self.params["gamma"].reshape(shape) * xhat + self.params["beta"].reshape(shape)
+
+    def backward(self, dout):
+        """Return ``dx``; store ``dγ`` and ``dβ`` in ``grads``.
+
+        Parameters
+        ----------
+        dout : array_like
+            The shape of the output.
+
+        Returns
+        -------
+        dx : ndarray
+            The shape of ``x``.
+        """
+        train, xhat, std, axes, shape, m = self._saved()
+        dout = self._check_dout(dout, xhat.shape)
+        dbeta = dout.sum(axis=axes)  # (C,)
+        dgamma = np.sum(dout * xhat, axis=axes)  # (C,)
+        self.grads = {"gamma": dgamma, "beta": dbeta}
+        scale = (self.params["gamma"] / std).reshape(shape)
+        if not train:  # μ and σ² are constants: a per-channel affine map
+            return scale * dout
+        return scale / m * (m * dout - dbeta.reshape(shape) - xhat * dgamma.reshape(shape))
+
+
+class Dropout(Layer):
+    """Dropout (Srivastava et al., 2014): in training, zero each value with probability ``p``.
+
+    In training every element is kept with probability ``1 - p``, by the mask
+    ``rng.random(x.shape) >= p`` (a *uniform* draw: the notes' ``torch.randn(...) > p``
+    is a normal draw and keeps ``Φ(-p)``, about 31 % at ``p = 0.5``). Two
+    scalings keep the expected output of training equal to the output of
+    evaluation:
+
+    * ``scaling="inverted"`` (PyTorch's ``nn.Dropout``): training returns
+      ``x · mask / (1 - p)``, evaluation returns ``x`` unchanged;
+    * ``scaling="classic"`` (the original paper, *Deep Learning from Scratch*
+      and the notes): training returns ``x · mask``, evaluation ``x · (1 - p)``.
+
+    ``backward`` multiplies ``dout`` by the same factor per element as the
+    forward pass (the mask, scaled, in training; the constant in evaluation).
+    ``p = 1`` drops everything (output 0 in both modes).
+
+    Parameters
+    ----------
+    p : float, default 0.5
+        Drop probability in ``[0, 1]``.
+    rng : numpy.random.Generator
+        Draws the masks (keyword-only, required).
+    scaling : {"inverted", "classic"}, default "inverted"
+
+    Attributes
+    ----------
+    mask : bool ndarray or None
+        The mask of the last training forward pass (True: kept).
+
+    Examples
+    --------
+    >>> drop = Dropout(0.5, rng=np.random.default_rng(0))
+    >>> drop.forward(np.ones(6))  # kept values doubled
+    array([2., 0., 0., 0., 2., 2.])
+    >>> drop.forward(np.ones(6), train=False)
+    array([1., 1., 1., 1., 1., 1.])
+    """
+
+    def __init__(self, p=0.5, *, rng, scaling="inverted") -> None:
+        super().__init__()
+        p = check_positive(p, "p", allow_zero=True)
+        if p > 1:
+            raise ValueError(f"p must be a drop probability in [0, 1], got {p!r}")
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(
+                f"rng must be a numpy.random.Generator (e.g. np.random.default_rng(0)), got {type(rng).__name__}"
+            )
+        if scaling not in ("inverted", "classic"):
+            raise ValueError(f"scaling must be 'inverted' or 'classic', got {scaling!r}")
+        self.p, self.rng, self.scaling = p, rng, scaling
+        self.mask: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p}, scaling={self.scaling!r})"
+
+    def forward(self, x, train=True):
+        """Return ``x`` with dropped elements zeroed and the rest scaled (module docstring).
+
+        Parameters
+        ----------
+        x : (...) array_like
+        train : bool, default True
+
+        Returns
+        -------
+        out : ndarray
+            The shape of ``x``.
+        """
+        train = _check_train(train)
+        x = as_float_array(x, "x")
+        keep = 1.0 - self.p
+        if train:
+            self.mask = self.rng.random(x.shape) >= self.p  # (...) bool, True with probability 1 - p
+            if self.scaling == "inverted":
+                factor = self.mask / keep if keep > 0 else np.zeros(x.shape)
+            else:
+                factor = self.mask.astype(float)
+        else:
+            factor = np.full(x.shape, 1.0 if self.scaling == "inverted" else keep)
+        self._save(factor)
+        return x * factor
+
+    def backward(self, dout):
+        """Return ``dout`` times the factor the forward pass applied to each element.
+
+        Parameters
+        ----------
+        dout : (...) array_like
+            The shape of the output.
+
+        Returns
+        -------
+        dx : ndarray
+        """
+        (factor,) = self._saved()
+        return self._check_dout(dout, factor.shape) * factor

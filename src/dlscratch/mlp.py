@@ -16,6 +16,16 @@ tanh) and a choice of *initialization*, which is what chapter 7 studies:
 Biases start at 0. Every layer, the output layer included, is initialised the
 same way, as in DLFS's ``MultiLayerNet``.
 
+Three options add what chapters 8 and 9 study, as DLFS's ``MultiLayerNetExtend``
+does: ``batch_norm=True`` puts a :class:`dlscratch.layers.BatchNorm` after
+every hidden Affine layer, before its activation; ``dropout=p`` puts a
+:class:`dlscratch.layers.Dropout` after every hidden activation; and
+``weight_decay=λ`` adds the L2 penalty ``λ/2 · Σ_l ‖W_l‖²`` (weights, not
+biases, γ or β) to the loss. Those layers act differently in training and
+in evaluation: ``predict``, ``loss`` and ``accuracy`` evaluate (``train=False``
+by default), ``gradient`` and ``loss_and_gradient`` train, like PyTorch's
+``model.eval()`` and ``model.train()``.
+
 :func:`train` runs mini-batch training with any optimizer that has
 ``update(params, grads)`` (:mod:`dlscratch.optim`), one pass over a shuffled
 training set per epoch, and records the loss and accuracy after every epoch.
@@ -35,6 +45,7 @@ Glorot & Bengio (2010); He, Zhang, Ren & Sun, "Delving deep into rectifiers" (20
 from __future__ import annotations
 
 import itertools
+import math
 import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -45,7 +56,7 @@ from threadpoolctl import threadpool_limits
 from dlscratch._validation import as_float_array, check_positive
 from dlscratch.activations import tanh
 from dlscratch.init import he, xavier
-from dlscratch.layers import Affine, Layer, ReLU, Sigmoid, SoftmaxWithLoss
+from dlscratch.layers import Affine, BatchNorm, Dropout, Layer, ReLU, Sigmoid, SoftmaxWithLoss
 from dlscratch.numgrad import numerical_gradient
 
 __all__ = ["ACTIVATIONS", "MLP", "Tanh", "TrainingHistory", "train"]
@@ -152,16 +163,28 @@ class MLP:
         :func:`dlscratch.init.he`, or ``init(fan_in, fan_out, rng)``
         returning a ``(fan_in, fan_out)`` array.
     rng : numpy.random.Generator
-        Source of the initial weights (keyword-only, required).
+        Source of the initial weights (keyword-only, required). The dropout
+        masks come from a generator spawned from it, so one seed fixes both.
+    batch_norm : bool, default False
+        A BatchNorm layer (PyTorch's conventions, ``momentum=0.1``) after
+        every hidden Affine layer; its parameters are ``gamma{l}`` and ``beta{l}``.
+    dropout : float, default 0.0
+        Drop probability of a Dropout layer (inverted scaling) after every
+        hidden activation; 0 adds none.
+    weight_decay : float, default 0.0
+        λ of the L2 penalty ``λ/2 · Σ_l ‖W_l‖²`` added to the loss (its
+        gradient ``λ W_l`` to the gradient), ``>= 0``.
 
     Attributes
     ----------
     params : dict of str to ndarray
-        ``W1`` (D, H_1), ``b1`` (H_1,), …, ``WL`` (H_{L-1}, C), ``bL`` (C,):
-        the arrays the layers compute with. Update them in place.
+        ``W1`` (D, H_1), ``b1`` (H_1,), [``gamma1``, ``beta1`` (H_1,)], …,
+        ``WL`` (H_{L-1}, C), ``bL`` (C,): the arrays the layers compute with.
+        Update them in place.
     layers : dict of str to Layer
-        ``"Affine1"``, ``"ReLU1"`` (or ``"Sigmoid1"``, ``"Tanh1"``), …,
-        ``"AffineL"``, in the order of the forward pass.
+        ``"Affine1"``, [``"BatchNorm1"``], ``"ReLU1"`` (or ``"Sigmoid1"``,
+        ``"Tanh1"``), [``"Dropout1"``], …, ``"AffineL"``, in the order of the
+        forward pass.
     last_layer : SoftmaxWithLoss
 
     Raises
@@ -171,7 +194,8 @@ class MLP:
         ``numpy.random.Generator`` or ``init`` is of the wrong type.
     ValueError
         If a size is < 1, ``activation`` or ``init`` is unknown, a std is not
-        positive, or an ``init`` callable returns the wrong shape.
+        positive, an ``init`` callable returns the wrong shape, ``dropout`` is
+        not in [0, 1) or ``weight_decay`` is negative.
 
     Examples
     --------
@@ -185,8 +209,15 @@ class MLP:
     True
     """
 
-    def __init__(self, sizes, *, activation="relu", init="he", rng) -> None:
+    def __init__(self, sizes, *, activation="relu", init="he", rng, batch_norm=False, dropout=0.0, weight_decay=0.0):
         sizes = _check_sizes(sizes)
+        if not isinstance(batch_norm, (bool, np.bool_)):
+            raise TypeError(f"batch_norm must be True or False, got {type(batch_norm).__name__} {batch_norm!r}")
+        dropout = check_positive(dropout, "dropout", allow_zero=True)
+        if dropout >= 1:
+            raise ValueError(f"dropout must be a drop probability in [0, 1), got {dropout!r}")
+        self.weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
+        self.batch_norm, self.dropout = bool(batch_norm), dropout
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {', '.join(map(repr, ACTIVATIONS))}, got {activation!r}")
         if not isinstance(rng, np.random.Generator):
@@ -205,66 +236,94 @@ class MLP:
                 raise ValueError(f"init must return shape (fan_in, fan_out) = {(fan_in, fan_out)}, got {W.shape}")
             self.params[f"W{i}"] = W
             self.params[f"b{i}"] = np.zeros(fan_out)  # (fan_out,)
-        self.layers = _build_layers(self.params, activation)
+            if self.batch_norm and i < len(sizes) - 1:
+                self.params[f"gamma{i}"] = np.ones(fan_out)  # (fan_out,)
+                self.params[f"beta{i}"] = np.zeros(fan_out)
+        self._dropout_rng = _spawn(rng) if dropout else None
+        self.layers = _build_layers(self.params, activation, self.dropout, self._dropout_rng)
         self.last_layer = SoftmaxWithLoss()
 
     def __repr__(self) -> str:
-        return f"MLP(sizes={list(self.sizes)}, activation={self.activation!r})"
+        options = "".join(
+            f", {name}={value!r}"
+            for name, value, default in (
+                ("batch_norm", self.batch_norm, False),
+                ("dropout", self.dropout, 0.0),
+                ("weight_decay", self.weight_decay, 0.0),
+            )
+            if value != default
+        )
+        return f"MLP(sizes={list(self.sizes)}, activation={self.activation!r}{options})"
 
     @property
     def num_layers(self) -> int:
         """L, the number of Affine layers."""
         return len(self.sizes) - 1
 
-    def predict(self, x) -> np.ndarray:
+    def predict(self, x, *, train=False) -> np.ndarray:
         """Return the logits.
 
         Parameters
         ----------
         x : (N, D) or (N, ...) array_like
+        train : bool, default False
+            Training mode: batch statistics in BatchNorm (and an update of its
+            running ones), random masks in Dropout. Evaluation by default.
 
         Returns
         -------
         logits : (N, C) ndarray
         """
-        return _forward(self.layers, x)
+        return _forward(self.layers, x, _check_train(train))
 
-    def hidden_activations(self, x) -> list[np.ndarray]:
+    def hidden_activations(self, x, *, train=False) -> list[np.ndarray]:
         """Return the output of every hidden activation layer, first to last.
 
         Parameters
         ----------
         x : (N, D) array_like
+        train : bool, default False
 
         Returns
         -------
         list of (N, H_l) ndarray
-            ``L - 1`` arrays, the values that the histograms of chapter 7 show.
+            ``L - 1`` arrays (taken before dropout), the values that the
+            histograms of chapters 7 and 8 show.
         """
+        train = _check_train(train)
+        activation = ACTIVATIONS[self.activation].__name__
         outputs = []
         for name, layer in self.layers.items():
-            x = layer.forward(x)
-            if not name.startswith("Affine"):
+            x = _call(layer, x, train)
+            if name.startswith(activation):
                 outputs.append(x)
         return outputs
 
-    def loss(self, x, t) -> float:
-        """Return the mean softmax cross-entropy of the logits against ``t``.
+    def penalty(self) -> float:
+        """Return the L2 penalty ``λ/2 · Σ_l ‖W_l‖²`` that :meth:`loss` adds (0 without weight decay)."""
+        if not self.weight_decay:
+            return 0.0
+        return 0.5 * self.weight_decay * math.fsum(float(np.sum(self.params[f"W{i}"] ** 2)) for i in self._indices())
+
+    def loss(self, x, t, *, train=False) -> float:
+        """Return the mean softmax cross-entropy of the logits against ``t``, plus :meth:`penalty`.
 
         Parameters
         ----------
         x : (N, D) array_like
         t : (N, C) or (N,) array_like
             One-hot rows or integer class labels.
+        train : bool, default False
+            As in :meth:`predict`.
 
         Returns
         -------
         float
         """
-        return self.last_layer.forward(self.predict(x), t)
+        return self.last_layer.forward(self.predict(x, train=train), t) + self.penalty()
 
     def accuracy(self, x, t) -> float:
-        """Return the fraction of samples whose largest logit is the true class.
+        """Return the fraction of samples whose largest logit is the true class (in evaluation mode).
 
         Parameters
         ----------
@@ -278,8 +337,11 @@ class MLP:
         """
         return _accuracy(self.predict(x), t)
 
+    def _indices(self) -> range:
+        return range(1, self.num_layers + 1)
+
     def gradient(self, x, t) -> dict[str, np.ndarray]:
-        """Return the gradient of :meth:`loss` with respect to every parameter, by backpropagation.
+        """Return the gradient of :meth:`loss` in training mode with respect to every parameter, by backpropagation.
 
         Parameters
         ----------
@@ -294,7 +356,10 @@ class MLP:
         return self.loss_and_gradient(x, t)[1]
 
     def loss_and_gradient(self, x, t) -> tuple[float, dict[str, np.ndarray]]:
-        """Return :meth:`loss` and :meth:`gradient` from one forward and one backward pass.
+        """Return :meth:`loss` and :meth:`gradient` from one forward and one backward pass, in training mode.
+
+        This is one training step's work: BatchNorm uses (and updates its
+        running estimates with) the batch statistics, Dropout draws new masks.
 
         Parameters
         ----------
@@ -306,22 +371,28 @@ class MLP:
         loss : float
         grads : dict of str to ndarray
         """
-        loss = self.loss(x, t)
+        loss = self.loss(x, t, train=True)
         dout = self.last_layer.backward(1.0)  # (N, C)
         for layer in reversed(self.layers.values()):
             dout = layer.backward(dout)  # ends as (N, D)
         grads = {}
-        for i in range(1, self.num_layers + 1):
+        for i in self._indices():
             affine = self.layers[f"Affine{i}"]
-            grads[f"W{i}"], grads[f"b{i}"] = affine.grads["W"], affine.grads["b"]
-        return loss, grads
+            grads[f"W{i}"] = affine.grads["W"] + self.weight_decay * self.params[f"W{i}"]
+            grads[f"b{i}"] = affine.grads["b"]
+            if f"BatchNorm{i}" in self.layers:
+                norm = self.layers[f"BatchNorm{i}"]
+                grads[f"gamma{i}"], grads[f"beta{i}"] = norm.grads["gamma"], norm.grads["beta"]
+        return loss, {key: grads[key] for key in self.params}
 
     def numerical_gradient(self, x, t, *, h=1e-4) -> dict[str, np.ndarray]:
         """Return the central-difference gradient of :meth:`loss` (slow; the check of :meth:`gradient`).
 
         As :meth:`dlscratch.nets.TwoLayerNet.numerical_gradient`: the loss is
         evaluated on fresh layers built from a copy of ``params`` in which one
-        key is replaced, so nothing of the network is modified.
+        key is replaced, so nothing of the network is modified (not even
+        BatchNorm's running estimates). The loss is that of training mode,
+        the one :meth:`gradient` differentiates.
 
         Parameters
         ----------
@@ -332,7 +403,18 @@ class MLP:
         Returns
         -------
         dict of str to ndarray
+
+        Raises
+        ------
+        ValueError
+            If the network has dropout: its training loss is random, so a
+            difference quotient measures the masks, not the slope.
         """
+        if self.dropout:
+            raise ValueError(
+                f"numerical_gradient needs a deterministic loss, but this MLP has dropout={self.dropout}; "
+                "check the gradient of the same network with dropout=0.0"
+            )
         x = as_float_array(x, "x")
         t = np.asarray(t)
         grads = {}
@@ -340,22 +422,50 @@ class MLP:
 
             def loss_at(value, key=key):
                 trial = {**self.params, key: value}
-                return SoftmaxWithLoss().forward(_forward(_build_layers(trial, self.activation), x), t)
+                logits = _forward(_build_layers(trial, self.activation, 0.0, None), x, True)
+                penalty = 0.5 * self.weight_decay * sum(float(np.sum(trial[f"W{i}"] ** 2)) for i in self._indices())
+                return SoftmaxWithLoss().forward(logits, t) + penalty
 
             grads[key] = numerical_gradient(loss_at, self.params[key], h=h)
         return grads
 
 
-def _build_layers(params: dict[str, np.ndarray], activation: str) -> dict[str, Layer]:
-    """Affine1, <Activation>1, ..., AffineL, sharing the arrays of ``params``."""
-    num_layers = len(params) // 2
+def _build_layers(params: dict[str, np.ndarray], activation: str, dropout: float, rng) -> dict[str, Layer]:
+    """Affine1, [BatchNorm1], <Activation>1, [Dropout1], ..., AffineL, sharing the arrays of ``params``."""
+    num_layers = sum(key.startswith("W") for key in params)
     layer_class = ACTIVATIONS[activation]
     layers: dict[str, Layer] = {}
     for i in range(1, num_layers + 1):
         layers[f"Affine{i}"] = Affine(params[f"W{i}"], params[f"b{i}"])
         if i < num_layers:
+            if f"gamma{i}" in params:
+                gamma = params[f"gamma{i}"]
+                layers[f"BatchNorm{i}"] = BatchNorm(gamma.size, gamma=gamma, beta=params[f"beta{i}"])
             layers[f"{layer_class.__name__}{i}"] = layer_class()
+            if dropout:
+                layers[f"Dropout{i}"] = Dropout(dropout, rng=rng)
     return layers
+
+
+def _spawn(rng: np.random.Generator) -> np.random.Generator:
+    """An independent generator derived from ``rng`` without drawing from it (so the weights do not change)."""
+    try:
+        return rng.spawn(1)[0]
+    except TypeError:  # a bit generator without a SeedSequence: draw a seed instead
+        return np.random.default_rng(rng.integers(2**63))
+
+
+def _check_train(train) -> bool:
+    if not isinstance(train, (bool, np.bool_)):
+        raise TypeError(f"train must be True (training) or False (evaluation), got {type(train).__name__} {train!r}")
+    return bool(train)
+
+
+def _call(layer: Layer, x, train: bool):
+    """``layer.forward(x)``, telling the layers that have a training mode which one it is."""
+    if isinstance(layer, (BatchNorm, Dropout)):
+        return layer.forward(x, train=train)
+    return layer.forward(x)
 
 
 def _accuracy(logits: np.ndarray, t) -> float:
@@ -372,9 +482,9 @@ def _accuracy(logits: np.ndarray, t) -> float:
     return float(np.mean(np.argmax(logits, axis=1) == labels))
 
 
-def _forward(layers: dict[str, Layer], x) -> np.ndarray:
+def _forward(layers: dict[str, Layer], x, train: bool) -> np.ndarray:
     for layer in layers.values():
-        x = layer.forward(x)
+        x = _call(layer, x, train)
     return x
 
 
@@ -393,12 +503,16 @@ class TrainingHistory:
         (each computed just before its step, so it costs nothing extra).
     test_loss, test_accuracy : (num_epochs + 1,) ndarray
         On the test set, before training and after every epoch (NaN if no
-        test set was given).
+        test set was given), in evaluation mode.
+    train_accuracy : (num_epochs + 1,) ndarray
+        On the whole training set, before training and after every epoch, in
+        evaluation mode (so it compares with ``test_accuracy``).
     """
 
     train_loss: np.ndarray
     test_loss: np.ndarray
     test_accuracy: np.ndarray
+    train_accuracy: np.ndarray
 
 
 def _check_count(value, name: str, minimum: int) -> int:
@@ -479,9 +593,10 @@ def train(model: MLP, X, y, *, optimizer, num_epochs, batch_size, rng, X_test=No
         raise ValueError("X_test and y_test must be given together")
     if X_test is not None:
         X_test, y_test = _check_data(X_test, y_test, D, C, ("X_test", "y_test"))
-    history = np.full((num_epochs + 1, 3), np.nan)  # train loss, test loss, test accuracy
+    history = np.full((num_epochs + 1, 4), np.nan)  # train loss, test loss, test accuracy, train accuracy
 
     def evaluate(epoch: int) -> None:
+        history[epoch, 3] = model.accuracy(X, y)
         if X_test is not None:
             logits = model.predict(X_test)  # (M, C)
             history[epoch, 1] = SoftmaxWithLoss().forward(logits, y_test)
