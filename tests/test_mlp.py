@@ -12,8 +12,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from dlscratch.init import he_std, xavier, xavier_std
-from dlscratch.layers import Affine, ReLU, Sigmoid, SoftmaxWithLoss
-from dlscratch.mlp import MLP, Tanh, train
+from dlscratch.layers import Affine, ReLU, Sigmoid, SoftmaxWithLoss, Tanh
+from dlscratch.mlp import MLP, train
 from dlscratch.numgrad import rel_error
 from dlscratch.optim import SGD
 

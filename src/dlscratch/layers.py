@@ -32,6 +32,7 @@ The layers, in the order chapter 5 builds them:
 :class:`Mul`               ``x * y``: the gradient is multiplied by the *other* input
 :class:`ReLU`              ``max(0, x)``: the gradient passes where ``x > 0``
 :class:`Sigmoid`           ``σ(x)``: the gradient is multiplied by ``σ(x)(1 - σ(x))``
+:class:`Tanh`              ``tanh(x)``: the gradient is multiplied by ``1 - tanh(x)²`` (chapter 7)
 :class:`Affine`            ``x W + b``, ``x`` of shape (N, ...) flattened to (N, D)
 :class:`SoftmaxWithLoss`   softmax + mean cross-entropy; gradient ``(p - t) / N``
 :class:`BatchNorm`         standardise per feature/channel over the batch, then ``γ x̂ + β`` (chapter 8)
@@ -54,11 +55,11 @@ from __future__ import annotations
 import numpy as np
 
 from dlscratch._validation import as_float_array, check_positive
-from dlscratch.activations import relu, sigmoid
+from dlscratch.activations import relu, sigmoid, tanh
 from dlscratch.losses import softmax_cross_entropy
 from dlscratch.softmax import softmax
 
-__all__ = ["Add", "Affine", "BatchNorm", "Dropout", "Layer", "Mul", "ReLU", "Sigmoid", "SoftmaxWithLoss"]
+__all__ = ["Add", "Affine", "BatchNorm", "Dropout", "Layer", "Mul", "ReLU", "Sigmoid", "SoftmaxWithLoss", "Tanh"]
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -396,6 +397,57 @@ class Sigmoid(Layer):
 # ----------------------------------------------------------------------------- layers of a network
 
 
+class Tanh(Layer):
+    """Hyperbolic tangent ``out = tanh(x)``, element-wise.
+
+    The local derivative is ``1 - tanh(x)²``, which needs only the output,
+    so ``forward`` caches ``out`` and ``backward`` returns
+    ``dout * (1 - out²)`` (a new array; ``dout`` is not written into).
+
+    Examples
+    --------
+    >>> layer = Tanh()
+    >>> layer.forward(np.array([0.0, 100.0]))
+    array([0., 1.])
+    >>> layer.backward(np.array([2.0, 2.0]))  # tanh'(0) = 1, tanh'(100) = 0
+    array([2., 0.])
+    """
+
+    def forward(self, x):
+        """Return ``tanh(x)``.
+
+        Parameters
+        ----------
+        x : (...) array_like
+
+        Returns
+        -------
+        out : (...) ndarray
+            The shape of ``x``, in ``[-1, 1]``.
+        """
+        x = as_float_array(x, "x")
+        out = np.asarray(tanh(x))  # (...), the shape of x
+        self._save(out)
+        return out.copy()
+
+    def backward(self, dout):
+        """Return ``dout * (1 - tanh(x)²)``.
+
+        Parameters
+        ----------
+        dout : (...) array_like
+            The shape of the input.
+
+        Returns
+        -------
+        dx : (...) ndarray
+        """
+        (out,) = self._saved()
+        dout = self._check_dout(dout, out.shape)
+        return dout * (1.0 - out * out)
+
+
+#: activation name -> layer class
 class Affine(Layer):
     """Fully connected layer ``out = x W + b`` on a batch, flattening each sample to D features.
 

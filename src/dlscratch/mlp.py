@@ -32,8 +32,7 @@ training set per epoch, and records the loss and accuracy after every epoch.
 It runs with one BLAS thread: on matrices this small, more threads only wait
 for each other.
 
-The :class:`Tanh` layer lives here for now; it has the interface of the
-layers of :mod:`dlscratch.layers`.
+``Tanh`` is :class:`dlscratch.layers.Tanh`, importable from here too.
 
 References
 ----------
@@ -54,65 +53,13 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from dlscratch._validation import as_float_array, check_positive
-from dlscratch.activations import tanh
 from dlscratch.init import he, xavier
-from dlscratch.layers import Affine, BatchNorm, Dropout, Layer, ReLU, Sigmoid, SoftmaxWithLoss
+from dlscratch.layers import Affine, BatchNorm, Dropout, Layer, ReLU, Sigmoid, SoftmaxWithLoss, Tanh
 from dlscratch.numgrad import numerical_gradient
 
-__all__ = ["ACTIVATIONS", "MLP", "Tanh", "TrainingHistory", "train"]
+__all__ = ["ACTIVATIONS", "MLP", "Tanh", "TrainingHistory", "train"]  # Tanh: from dlscratch.layers
 
-
-class Tanh(Layer):
-    """Hyperbolic tangent ``out = tanh(x)``, element-wise.
-
-    The local derivative is ``1 - tanh(x)²``, which needs only the output,
-    so ``forward`` caches ``out`` and ``backward`` returns
-    ``dout * (1 - out²)`` (a new array; ``dout`` is not written into).
-
-    Examples
-    --------
-    >>> layer = Tanh()
-    >>> layer.forward(np.array([0.0, 100.0]))
-    array([0., 1.])
-    >>> layer.backward(np.array([2.0, 2.0]))  # tanh'(0) = 1, tanh'(100) = 0
-    array([2., 0.])
-    """
-
-    def forward(self, x):
-        """Return ``tanh(x)``.
-
-        Parameters
-        ----------
-        x : (...) array_like
-
-        Returns
-        -------
-        out : (...) ndarray
-            The shape of ``x``, in ``[-1, 1]``.
-        """
-        x = as_float_array(x, "x")
-        out = np.asarray(tanh(x))  # (...), the shape of x
-        self._save(out)
-        return out.copy()
-
-    def backward(self, dout):
-        """Return ``dout * (1 - tanh(x)²)``.
-
-        Parameters
-        ----------
-        dout : (...) array_like
-            The shape of the input.
-
-        Returns
-        -------
-        dx : (...) ndarray
-        """
-        (out,) = self._saved()
-        dout = self._check_dout(dout, out.shape)
-        return dout * (1.0 - out * out)
-
-
-#: activation name -> layer class
+#: The hidden activations an MLP can use, by name.
 ACTIVATIONS: dict[str, type[Layer]] = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
 
 
