@@ -70,6 +70,7 @@ release: $(STAMP)
 # (a real browser: key press on a slider to the new image).
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py
+	$(BIN)/python tools/bench_kernels.py
 	$(BIN)/python tools/bench_lab.py
 
 # Re-pin after changing dependencies: the versions in the current .venv become the constraints.
