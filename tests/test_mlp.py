@@ -514,7 +514,7 @@ def test_bad_input_to_the_network():
 @pytest.mark.parametrize(
     ("change", "error", "match"),
     [
-        ({"model": "net"}, TypeError, "model must be an MLP"),
+        ({"model": "net"}, TypeError, "model must be a dlscratch model such as MLP or SimpleConvNet"),
         ({"optimizer": object()}, TypeError, r"optimizer must have an update\(params, grads\) method"),
         ({"rng": 1}, TypeError, "rng must be a numpy.random.Generator"),
         ({"num_epochs": -1}, ValueError, "num_epochs must be >= 0"),

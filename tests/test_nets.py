@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from dlscratch.layers import Affine, ReLU, SoftmaxWithLoss
-from dlscratch.nets import TwoLayerNet
+from dlscratch.nets import SimpleConvNet, TwoLayerNet
 from dlscratch.numgrad import numerical_gradient, rel_error
 
 KEYS = ["W1", "b1", "W2", "b2"]
@@ -248,3 +248,99 @@ def test_bad_input_raises():
         net.accuracy(np.ones((6, 4)), np.zeros(5, dtype=int))
     with pytest.raises(ValueError, match=r"t must be class labels in \[0, 3\), got label 3"):
         net.gradient(np.ones((2, 4)), [0, 3])
+
+
+# ----------------------------------------------------------------------------- SimpleConvNet
+
+
+def _small_convnet(seed=0, **kwargs):
+    options = {"filters": 3, "hidden_size": 5, "num_classes": 4, **kwargs}
+    return SimpleConvNet((2, 6, 6), rng=np.random.default_rng(seed), **options)
+
+
+def test_convnet_structure_and_shared_arrays():
+    net = _small_convnet()
+    assert list(net.layers) == ["Conv1", "ReLU1", "Pool1", "Affine1", "ReLU2", "Affine2"]
+    assert {key: value.shape for key, value in net.params.items()} == {
+        "W1": (3, 2, 3, 3), "b1": (3,), "W2": (27, 5), "b2": (5,), "W3": (5, 4), "b3": (4,),
+    }  # fmt: skip
+    assert net.layers["Conv1"].params["W"] is net.params["W1"]
+    assert net.layers["Affine2"].params["W"] is net.params["W3"]
+    np.testing.assert_allclose(SimpleConvNet(rng=np.random.default_rng(0)).params["W1"].std(), np.sqrt(2 / 9), rtol=0.2)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_convnet_backprop_matches_numerical_gradient(seed):
+    net = _small_convnet(seed)
+    rng = np.random.default_rng(seed + 10)
+    for key in ("b1", "b2", "b3"):
+        net.params[key] += rng.normal(size=net.params[key].shape) * 0.1
+    x, t = rng.normal(size=(3, 2, 6, 6)), rng.integers(0, 4, size=3)
+    analytic = net.gradient(x, t)
+    numerical = net.numerical_gradient(x, t, h=1e-5)
+    for key in net.params:
+        assert rel_error(analytic[key], numerical[key]) < 1e-6, key
+
+
+def test_convnet_matches_torch():
+    net = _small_convnet(2)
+    rng = np.random.default_rng(3)
+    x, t = rng.normal(size=(4, 2, 6, 6)), rng.integers(0, 4, size=4)
+    loss, grads = net.loss_and_gradient(x, t)
+    conv = nn.Conv2d(2, 3, 3, padding=1, dtype=torch.float64)
+    fc1, fc2 = nn.Linear(27, 5, dtype=torch.float64), nn.Linear(5, 4, dtype=torch.float64)
+    with torch.no_grad():
+        conv.weight.copy_(torch.from_numpy(net.params["W1"]))
+        conv.bias.copy_(torch.from_numpy(net.params["b1"]))
+        for layer, i in ((fc1, 2), (fc2, 3)):
+            layer.weight.copy_(torch.from_numpy(net.params[f"W{i}"].T))
+            layer.bias.copy_(torch.from_numpy(net.params[f"b{i}"]))
+    model = nn.Sequential(conv, nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), fc1, nn.ReLU(), fc2)
+    logits = model(torch.from_numpy(x))
+    torch_loss = F.cross_entropy(logits, torch.from_numpy(t))
+    torch_loss.backward()
+    np.testing.assert_allclose(net.predict(x), logits.detach().numpy(), rtol=1e-12, atol=1e-14)
+    assert loss == pytest.approx(torch_loss.item(), rel=1e-13)
+    np.testing.assert_allclose(grads["W1"], conv.weight.grad.numpy(), rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(grads["W2"], fc1.weight.grad.numpy().T, rtol=1e-10, atol=1e-14)
+
+
+def test_convnet_trains_on_the_digits_with_the_training_loop():
+    from dlscratch.data import load_digits_split
+    from dlscratch.mlp import train
+    from dlscratch.optim import Adam
+
+    split = load_digits_split(seed=0, flatten=False)
+    net = SimpleConvNet(filters=8, hidden_size=32, rng=np.random.default_rng(0))
+    history = train(
+        net, split.X_train[:600, None], split.y_train[:600], optimizer=Adam(lr=0.003), num_epochs=4,
+        batch_size=32, rng=np.random.default_rng(1), X_test=split.X_test[:, None], y_test=split.y_test,
+    )  # fmt: skip
+    assert history.train_loss[-1] < 0.5 * history.train_loss[0]
+    assert history.test_accuracy[-1] > 0.85
+    assert history.test_accuracy[-1] == net.accuracy(split.X_test[:, None], split.y_test)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"input_shape": (8, 8)}, ValueError, r"input_shape must be \(C, H, W\)"),
+        ({"filters": 0}, ValueError, "filters must be a positive int, got 0"),
+        ({"pad": -1}, ValueError, "pad must be an int >= 0, got -1"),
+        ({"init": "xavier"}, ValueError, "init must be 'he' or a std > 0"),
+        ({"kernel_size": 4, "pad": 0}, ValueError, r"is not a whole number \(W=5, F=2, S=2, P=0\)"),
+        ({"rng": 0}, TypeError, "rng must be a numpy.random.Generator"),
+    ],
+)
+def test_convnet_bad_arguments(kwargs, error, match):
+    arguments = {"rng": np.random.default_rng(0), **kwargs}
+    with pytest.raises(error, match=match):
+        SimpleConvNet(**arguments)
+
+
+def test_convnet_bad_input():
+    net = _small_convnet()
+    with pytest.raises(ValueError, match=r"x must have shape \(N, 2, 6, 6\), got shape \(3, 6, 6\)"):
+        net.predict(np.zeros((3, 6, 6)))
+    with pytest.raises(ValueError, match="t must have 2 labels"):
+        net.accuracy(np.zeros((2, 2, 6, 6)), np.zeros(3, dtype=int))

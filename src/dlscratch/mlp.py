@@ -203,6 +203,16 @@ class MLP:
         return f"MLP(sizes={list(self.sizes)}, activation={self.activation!r}{options})"
 
     @property
+    def input_shape(self) -> tuple[int]:
+        """``(D,)``, the shape of one sample."""
+        return (self.sizes[0],)
+
+    @property
+    def num_classes(self) -> int:
+        """C, the number of classes."""
+        return self.sizes[-1]
+
+    @property
     def num_layers(self) -> int:
         """L, the number of Affine layers."""
         return len(self.sizes) - 1
@@ -470,12 +480,12 @@ def _check_count(value, name: str, minimum: int) -> int:
     return int(value)
 
 
-def _check_data(X, y, num_features: int, num_classes: int, names: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
+def _check_data(X, y, sample_shape: tuple, num_classes: int, names: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
     x_name, y_name = names
     X = as_float_array(X, x_name)
     y = np.asarray(y)
-    if X.ndim != 2 or X.shape[1] != num_features:
-        raise ValueError(f"{x_name} must have shape (N, {num_features}), got {X.shape}")
+    if X.shape[1:] != tuple(sample_shape) or X.ndim != 1 + len(sample_shape):
+        raise ValueError(f"{x_name} must have shape (N, {', '.join(map(str, sample_shape))}), got {X.shape}")
     if y.shape != (X.shape[0],) or y.dtype.kind not in "iu":
         raise ValueError(
             f"{y_name} must be {X.shape[0]} integer labels, shape ({X.shape[0]},), got {y.shape} {y.dtype}"
@@ -485,8 +495,13 @@ def _check_data(X, y, num_features: int, num_classes: int, names: tuple[str, str
     return X, y
 
 
-def train(model: MLP, X, y, *, optimizer, num_epochs, batch_size, rng, X_test=None, y_test=None) -> TrainingHistory:
+def train(model, X, y, *, optimizer, num_epochs, batch_size, rng, X_test=None, y_test=None) -> TrainingHistory:
     """Mini-batch training: each epoch shuffles ``X`` and takes one optimizer step per batch.
+
+    Any numpy model of the package trains this way: :class:`MLP` and
+    :class:`dlscratch.nets.SimpleConvNet` (anything with ``params``,
+    ``loss_and_gradient``, ``loss``, ``predict``, ``accuracy``,
+    ``input_shape`` and ``num_classes``).
 
     ``model.params`` are updated in place by ``optimizer.update(params, grads)``;
     ``X`` and ``y`` are not modified. The last batch of an epoch is smaller
@@ -494,8 +509,9 @@ def train(model: MLP, X, y, *, optimizer, num_epochs, batch_size, rng, X_test=No
 
     Parameters
     ----------
-    model : MLP
-    X : (N, D) array_like
+    model : MLP or SimpleConvNet
+    X : (N, D) or (N, C, H, W) array_like
+        Samples of the shape ``model.input_shape``.
     y : (N,) int array_like
         Labels in ``[0, C)``.
     optimizer : object with ``update(params, grads)``
@@ -526,20 +542,25 @@ def train(model: MLP, X, y, *, optimizer, num_epochs, batch_size, rng, X_test=No
     >>> history.train_loss.shape, bool(history.train_loss[-1] < history.train_loss[0])
     ((21,), True)
     """
-    if not isinstance(model, MLP):
-        raise TypeError(f"model must be an MLP, got {type(model).__name__}")
+    needed = ("params", "loss_and_gradient", "loss", "predict", "accuracy", "input_shape", "num_classes")
+    missing = [name for name in needed if not hasattr(model, name)]
+    if missing:
+        raise TypeError(
+            f"model must be a dlscratch model such as MLP or SimpleConvNet, got {type(model).__name__} "
+            f"without {', '.join(missing)}"
+        )
     if not callable(getattr(optimizer, "update", None)):
         raise TypeError(f"optimizer must have an update(params, grads) method, got {type(optimizer).__name__}")
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     num_epochs = _check_count(num_epochs, "num_epochs", 0)
     batch_size = _check_count(batch_size, "batch_size", 1)
-    D, C = model.sizes[0], model.sizes[-1]
-    X, y = _check_data(X, y, D, C, ("X", "y"))
+    shape, C = model.input_shape, model.num_classes
+    X, y = _check_data(X, y, shape, C, ("X", "y"))
     if (X_test is None) != (y_test is None):
         raise ValueError("X_test and y_test must be given together")
     if X_test is not None:
-        X_test, y_test = _check_data(X_test, y_test, D, C, ("X_test", "y_test"))
+        X_test, y_test = _check_data(X_test, y_test, shape, C, ("X_test", "y_test"))
     history = np.full((num_epochs + 1, 4), np.nan)  # train loss, test loss, test accuracy, train accuracy
 
     def evaluate(epoch: int) -> None:
