@@ -16,6 +16,7 @@ import pytest
 
 from dlscratch.plots.activations import plot_activation, plot_vanishing
 from dlscratch.plots.backprop import plot_backward_pass, plot_minibatch_training
+from dlscratch.plots.batch_norm import plot_bn_training
 from dlscratch.plots.initialization import plot_activation_histograms, plot_init_training
 from dlscratch.plots.losses import LOSS_CURVES, plot_loss_vs_logit
 from dlscratch.plots.numgrad import (
@@ -29,6 +30,7 @@ from dlscratch.plots.numgrad import (
 )
 from dlscratch.plots.optimizers import plot_digits_training, plot_schedules, plot_trajectories
 from dlscratch.plots.regression import plot_training_curves, plot_weight_images
+from dlscratch.plots.regularization import plot_dropout, plot_regularization, plot_search
 from dlscratch.plots.softmax import plot_hard_vs_soft, plot_softmax_bars
 from dlscratch.widgets import Choice, explore
 
@@ -75,6 +77,12 @@ FIGURES = {
         "depth": [5, 20, 10],
     },
     plot_init_training: {"activation": ["relu", "sigmoid", "tanh"]},
+    plot_bn_training: {"lr": [0.1, 1.0, 0.01], "init": ["std 0.1", "std 1", "std 0.01"]},
+    plot_regularization: {
+        "regularizer": ["none", "weight decay 0.01", "weight decay 0.03", "dropout 0.2", "dropout 0.5"]
+    },
+    plot_dropout: {"p": [0.5, 0.0, 0.9, 0.25]},
+    plot_search: {"search": ["random", "grid"], "num_trials": [25, 1, 9]},
 }
 
 

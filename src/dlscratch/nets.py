@@ -64,7 +64,7 @@ class TwoLayerNet:
     weight_init_std : float, optional
         Standard deviation of the normally distributed initial weights,
         ``> 0``; default ``0.01`` (as in *Deep Learning from Scratch*; the
-        coming chapter 7, *Initialization*, derives better choices). Biases start at 0.
+        chapter 7, *Initialization*, derives better choices). Biases start at 0.
     rng : numpy.random.Generator
         Source of the initial weights (keyword-only, required), e.g.
         ``np.random.default_rng(0)``: the same seed gives the same network.
