@@ -17,6 +17,7 @@ import pytest
 from dlscratch.plots.activations import plot_activation, plot_vanishing
 from dlscratch.plots.backprop import plot_backward_pass, plot_minibatch_training
 from dlscratch.plots.batch_norm import plot_bn_training
+from dlscratch.plots.convolution import KERNELS, plot_feature_map, plot_im2col
 from dlscratch.plots.initialization import plot_activation_histograms, plot_init_training
 from dlscratch.plots.losses import LOSS_CURVES, plot_loss_vs_logit
 from dlscratch.plots.numgrad import (
@@ -29,6 +30,7 @@ from dlscratch.plots.numgrad import (
     plot_step_error,
 )
 from dlscratch.plots.optimizers import plot_digits_training, plot_schedules, plot_trajectories
+from dlscratch.plots.pooling import plot_pool_gradient, plot_shift_robustness
 from dlscratch.plots.regression import plot_training_curves, plot_weight_images
 from dlscratch.plots.regularization import plot_dropout, plot_regularization, plot_search
 from dlscratch.plots.softmax import plot_hard_vs_soft, plot_softmax_bars
@@ -77,12 +79,19 @@ FIGURES = {
         "depth": [5, 20, 10],
     },
     plot_init_training: {"activation": ["relu", "sigmoid", "tanh"]},
+    plot_feature_map: {"kernel": list(KERNELS), "stride": [1, 2], "pad": [0, 2, 1]},
+    plot_im2col: {"position": [0, 3, 1, 2]},
     plot_bn_training: {"lr": [0.1, 1.0, 0.01], "init": ["std 0.1", "std 1", "std 0.01"]},
     plot_regularization: {
         "regularizer": ["none", "weight decay 0.01", "weight decay 0.03", "dropout 0.2", "dropout 0.5"]
     },
     plot_dropout: {"p": [0.5, 0.0, 0.9, 0.25]},
     plot_search: {"search": ["random", "grid"], "num_trials": [25, 1, 9]},
+    plot_pool_gradient: {"pooling": ["max", "average"], "stride": [2, 1, 4]},
+    plot_shift_robustness: {
+        "shift": [1, -2, 0, 2, -1],
+        "pooling": ["max 2×2", "none", "average 2×2", "max 4×4"],
+    },
 }
 
 

@@ -125,16 +125,24 @@ class MaxPool2d(_Pool2d):
         """
         shape = np.shape(x)
         padded, OH, OW = self._prepare(x, -np.inf)
-        K = self.kernel_size
+        K, P = self.kernel_size, self.pad
+        real = np.zeros(padded.shape[2:], dtype=bool)  # (Hp, Wp): True where the input is real, not padding
+        real[P : real.shape[0] - P, P : real.shape[1] - P] = True
         out = None
         best = np.zeros((*padded.shape[:2], OH, OW), dtype=np.intp)  # (N, C, OH, OW): index a*K + b of the max
         for a in range(K):
             for b in range(K):
                 view = padded[self._window(a, b, OH, OW)]
+                view_real = real[self._window(a, b, OH, OW)[2:]]  # (OH, OW)
                 if out is None:
-                    out = view.copy()
+                    out, out_real = view.copy(), view_real
                     continue
-                better = (view > out) | (np.isnan(view) & ~np.isnan(out))  # strict: the first maximum wins
+                # strict: the first maximum wins; a NaN always wins (the last one, as PyTorch);
+                # a real -inf wins over padding, so that the gradient never goes to a padded position
+                better = (view > out) | np.isnan(view)
+                if P:
+                    better |= view_real & ~out_real
+                    out_real = np.where(better, view_real, out_real)
                 out = np.where(better, view, out)
                 best[better] = a * K + b
         self._save(best, padded.shape, shape)
