@@ -17,6 +17,7 @@ import pytest
 from dlscratch.plots.activations import plot_activation, plot_vanishing
 from dlscratch.plots.backprop import plot_backward_pass, plot_minibatch_training
 from dlscratch.plots.batch_norm import plot_bn_training
+from dlscratch.plots.cnn import plot_cnn_filters
 from dlscratch.plots.convolution import KERNELS, plot_feature_map, plot_im2col
 from dlscratch.plots.initialization import plot_activation_histograms, plot_init_training
 from dlscratch.plots.losses import LOSS_CURVES, plot_loss_vs_logit
@@ -79,6 +80,7 @@ FIGURES = {
         "depth": [5, 20, 10],
     },
     plot_init_training: {"activation": ["relu", "sigmoid", "tanh"]},
+    plot_cnn_filters: {"epoch": [20, 0, 5], "digit": [3, 8]},
     plot_feature_map: {"kernel": list(KERNELS), "stride": [1, 2], "pad": [0, 2, 1]},
     plot_im2col: {"position": [0, 3, 1, 2]},
     plot_bn_training: {"lr": [0.1, 1.0, 0.01], "init": ["std 0.1", "std 1", "std 0.01"]},
