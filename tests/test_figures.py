@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from dlscratch.plots.activations import plot_activation, plot_vanishing
+from dlscratch.plots.architectures import plot_degradation, plot_nms
 from dlscratch.plots.backprop import plot_backward_pass, plot_minibatch_training
 from dlscratch.plots.batch_norm import plot_bn_training
 from dlscratch.plots.cnn import plot_cnn_filters
@@ -90,6 +91,8 @@ FIGURES = {
     plot_dropout: {"p": [0.5, 0.0, 0.9, 0.25]},
     plot_search: {"search": ["random", "grid"], "num_trials": [25, 1, 9]},
     plot_pool_gradient: {"pooling": ["max", "average"], "stride": [2, 1, 4]},
+    plot_degradation: {"num_blocks": [12, 1, 4]},
+    plot_nms: {"iou_threshold": [0.5, 0.05, 0.95, 0.3]},
     plot_shift_robustness: {
         "shift": [1, -2, 0, 2, -1],
         "pooling": ["max 2×2", "none", "average 2×2", "max 4×4"],

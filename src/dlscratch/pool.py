@@ -13,7 +13,7 @@ by convention the stride equals the window, ``S = K``, unless given).
   share ``1 / K²`` of the gradient (``count_include_pad=False`` divides by the
   number of real, unpadded inputs instead, as PyTorch's option does).
 * :class:`GlobalAvgPool2d` averages each whole channel to one number, NiN's
-  replacement for fully connected layers (the coming chapter 13, *CNN architectures*).
+  replacement for fully connected layers (chapter 13, *CNN architectures*).
 
 Both windowed layers visit the ``K × K`` positions of the window, each a
 strided view of the whole batch, rather than the ``N·C·OH·OW`` windows one by
