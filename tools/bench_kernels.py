@@ -79,7 +79,7 @@ def pool_case(rng: np.random.Generator):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=11)
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     cases = [conv_case(28, 1, rng), conv_case(27, 2, rng), pool_case(rng)]
