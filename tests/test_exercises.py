@@ -314,3 +314,49 @@ def test_expect_error(capsys):
 
 def test_act_is_untouched_by_the_tests():
     assert act.sigmoid(0.0) == 0.5
+
+
+# ----------------------------------------------------------------------------- PyTorch cannot answer either
+
+
+def _torch_depthwise(x, K, *, stride=1, pad=0):
+    """A student's 'solution' of ch10.depthwise_conv2d that hands the work to PyTorch."""
+    import torch
+    import torch.nn.functional as F
+
+    out = F.conv2d(torch.from_numpy(x), torch.from_numpy(K)[:, None], stride=stride, padding=pad, groups=x.shape[1])
+    return out.numpy()
+
+
+def test_pytorch_is_switched_off_while_a_coding_exercise_is_checked():
+    import torch
+
+    with pytest.raises(ExerciseFailed) as info:
+        check("ch10.depthwise_conv2d", _torch_depthwise)
+    first = str(info.value).splitlines()[0]
+    assert "used PyTorch (`" in first
+    assert "which is switched off while this exercise is checked: it asks for your own implementation" in first
+    assert "hint" not in str(info.value)
+    assert torch.ones(2).sum().item() == 2.0  # and works again afterwards
+
+
+def test_catching_the_pytorch_refusal_does_not_help():
+    def sly(x, K, *, stride=1, pad=0):
+        try:
+            return _torch_depthwise(x, K, stride=stride, pad=pad)
+        except RuntimeError:
+            return np.zeros(1)
+
+    with pytest.raises(ExerciseFailed, match=r"used PyTorch \(`"):
+        check("ch10.depthwise_conv2d", sly)
+
+
+def test_an_exercise_about_pytorch_can_allow_it():
+    import dataclasses
+
+    from dlscratch.exercises.core import _run_case
+
+    exercise = EXERCISES["ch10.depthwise_conv2d"]
+    allowed = dataclasses.replace(exercise, allow_torch=True)
+    assert all(_run_case(allowed, _torch_depthwise, case) is None for case in exercise.cases)
+    assert _run_case(exercise, _torch_depthwise, exercise.cases[0]) is not None

@@ -11,6 +11,12 @@ Three rules make a check honest (README, "Writing a chapter"):
   an alias): their code object is swapped for one that refuses, so every name
   bound to them refuses too. Calling one fails the check, even if the student's
   code catches the error. Afterwards they work again.
+* **PyTorch is switched off too.** Every chapter compares its code with
+  PyTorch, so PyTorch could answer most coding exercises
+  (``F.conv2d(..., groups=C)`` is a depthwise convolution). While the
+  student's function runs, a ``torch.overrides.TorchFunctionMode`` refuses
+  every torch function and tensor method; an exercise that is *about* PyTorch
+  sets ``allow_torch=True``.
 * **Hints point at ideas, never at code.** A failure names the case, what came
   back and what was expected, then the exercise's hint. An untouched stub says
   only "replace ``raise NotImplementedError()`` with your solution".
@@ -112,6 +118,7 @@ class FunctionExercise:
     rtol: float = 1e-9
     atol: float = 1e-12
     hint: str = ""
+    allow_torch: bool = False
 
 
 @dataclass(frozen=True)
@@ -298,7 +305,8 @@ def _run_case(exercise: FunctionExercise, answer: Callable, case: Case) -> Exerc
     kwargs = copy.deepcopy(case.kwargs)
     call = _call(exercise, case)
     error = None
-    with switched_off(exercise.switched_off + private_references(exercise)) as refused:
+    no_torch = contextlib.nullcontext([]) if exercise.allow_torch else _torch_switched_off()
+    with switched_off(exercise.switched_off + private_references(exercise)) as refused, no_torch as torch_used:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error")
@@ -306,6 +314,13 @@ def _run_case(exercise: FunctionExercise, answer: Callable, case: Case) -> Exerc
                     got = answer(*args, **kwargs)
         except Exception as err:  # the student's bug, reported rather than re-raised
             error = err
+    if torch_used:
+        return _failure(
+            exercise,
+            f"{call} used PyTorch (`{torch_used[0]}`), which is switched off while this exercise is checked: "
+            "it asks for your own implementation with numpy",
+            hint=False,
+        )
     if refused:
         return _failure(
             exercise,
@@ -326,6 +341,28 @@ def _run_case(exercise: FunctionExercise, answer: Callable, case: Case) -> Exerc
         detail = "" if problem == "differs" else f": the result {problem}"
         return _failure(exercise, f"{call} returned {_show(got)}, expected {_show(case.expected)}{note}{detail}")
     return None
+
+
+@contextlib.contextmanager
+def _torch_switched_off() -> Iterator[list[str]]:
+    """Refuse every torch function and tensor method called inside; yield the names of those called.
+
+    Does nothing when PyTorch is not installed (then it cannot answer anything).
+    """
+    used: list[str] = []
+    try:
+        from torch.overrides import TorchFunctionMode
+    except ImportError:
+        yield used
+        return
+
+    class _Refuse(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            used.append(getattr(func, "__qualname__", None) or getattr(func, "__name__", repr(func)))
+            raise RuntimeError("PyTorch is switched off while this exercise is checked")
+
+    with _Refuse():
+        yield used
 
 
 def check(exercise_id: str, answer: Callable | Any) -> None:
