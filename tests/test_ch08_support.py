@@ -200,8 +200,8 @@ def test_the_cases_agree_with_torch_autograd():
         np.testing.assert_allclose(case.expected, xt.grad.numpy(), rtol=1e-8, atol=1e-10)
 
 
-def test_autograd_passes_too():
-    """A student who lets torch differentiate the forward pass is within the tolerance."""
+def test_autograd_is_switched_off_but_would_be_within_the_tolerance():
+    """Letting torch differentiate the forward pass is not a derivation: check() refuses PyTorch (it would pass)."""
 
     def with_autograd(x, gamma, dout, eps=1e-5):
         xt = torch.tensor(x, requires_grad=True)
@@ -210,7 +210,10 @@ def test_autograd_passes_too():
         out.backward(torch.from_numpy(dout))
         return xt.grad.numpy()
 
-    check("ch08.layer_norm_backward", with_autograd)
+    with pytest.raises(ExerciseFailed, match=r"used PyTorch .* which is switched off"):
+        check("ch08.layer_norm_backward", with_autograd)
+    case = EXERCISES["ch08.layer_norm_backward"].cases[0]
+    np.testing.assert_allclose(with_autograd(*case.args, **case.kwargs), case.expected, rtol=1e-9, atol=1e-12)
 
 
 def _batch_norm_formula_on_rows(x, gamma, dout, eps=1e-5):

@@ -291,12 +291,16 @@ def test_wrong_solution_loses_that_exercise_with_feedback(graded):
 
 
 def hidden_tests(source: nbformat.NotebookNode) -> list[str]:
+    """The hidden-test lines that are secret: not those the chapter also shows in the open (`for _ in range(100):`)."""
+    shown = {
+        classroom._code(line) for cell in source.cells for line in classroom.HIDDEN.sub("", cell.source).splitlines()
+    }
     return [
         line.strip()
         for cell in source.cells
         for block in classroom.HIDDEN.findall(cell.source)
         for line in block.splitlines()
-        if len(line.strip()) > 8
+        if len(line.strip()) > 8 and classroom._code(line) not in shown
     ]
 
 
