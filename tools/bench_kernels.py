@@ -1,9 +1,13 @@
-"""Speed of dlscratch's convolution and pooling against PyTorch's, on the same inputs (``make bench``).
+"""Speed of dlscratch's convolution and pooling against PyTorch's, and of chapter 12's training run (``make bench``).
 
 Budget (issue "Chapters 10-11"): ``Conv2d`` forward + backward within 4x of
 ``torch.nn.functional.conv2d`` forward + backward, float32, batch 32, 16 -> 32
 channels, 3x3 kernels, padding 1, on 28x28 (stride 1) and 27x27 (stride 2)
 images. ``MaxPool2d`` is measured against ``F.max_pool2d`` and reported.
+
+Then chapter 12's training run: ``nets.SimpleConvNet`` trained on the digits
+with ``optim.Adam`` as the chapter trains it (20 epochs, batches of 32).
+Budget (issue "Chapters 12-13"): test accuracy >= 0.98, training < 20 s.
 
 Both sides run in this process, on the same arrays, with their default
 threads (numpy's BLAS and torch's intra-op pool, one per core). Each round
@@ -19,6 +23,7 @@ import argparse
 import os
 import statistics
 import sys
+import time
 import timeit
 
 import numpy as np
@@ -29,6 +34,8 @@ from dlscratch.conv import Conv2d
 from dlscratch.pool import MaxPool2d
 
 CONV_BUDGET = 4.0  # ours / torch, forward + backward
+TRAIN_BUDGET_S = 20.0  # SimpleConvNet on the digits
+ACCURACY_FLOOR = 0.98
 
 
 def _best(fn, number=5, repeat=3) -> float:
@@ -77,6 +84,16 @@ def pool_case(rng: np.random.Generator):
     return "MaxPool2d fwd+bwd 32x32x28x28, 2x2", ours, theirs, None
 
 
+def train_simple_convnet() -> tuple[float, float]:
+    """Train chapter 12's network exactly as the chapter does; return (seconds, test accuracy)."""
+    from dlscratch.plots.cnn import NUM_EPOCHS, digits_cnn_run
+
+    start = time.perf_counter()
+    run = digits_cnn_run(0, NUM_EPOCHS)  # seed 0, 20 epochs of Adam, batches of 32, test accuracy per epoch
+    seconds = time.perf_counter() - start
+    return seconds, float(run.history.test_accuracy[-1])
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=11)
@@ -94,6 +111,15 @@ def main(argv=None) -> int:
         print(f"{label:<58}{ms_ours:>10.2f}{ms_theirs:>11.2f}{ratio:>7.2f}{shown:>8}")
         if budget and ratio > budget:
             failures.append(f"{label}: {ratio:.2f}x PyTorch > {budget:.0f}x")
+    seconds, accuracy = train_simple_convnet()
+    print(
+        f"SimpleConvNet on the digits, Adam, 20 epochs: {seconds:.1f} s (budget {TRAIN_BUDGET_S:.0f} s), "
+        f"test accuracy {accuracy:.3f} (floor {ACCURACY_FLOOR})"
+    )
+    if seconds > TRAIN_BUDGET_S:
+        failures.append(f"SimpleConvNet training took {seconds:.1f} s > {TRAIN_BUDGET_S:.0f} s")
+    if accuracy < ACCURACY_FLOOR:
+        failures.append(f"SimpleConvNet test accuracy {accuracy:.3f} < {ACCURACY_FLOOR}")
     print(
         f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}, torch threads "
         f"{torch.get_num_threads()}, numpy {np.__version__}, torch {torch.__version__}, Python {sys.version.split()[0]}"

@@ -14,6 +14,11 @@
   still writes its configuration twice (a console error: ``THEBE_JS_URL`` is
   declared twice), loads its script and stylesheet, and names a Binder
   repository. Those are removed from every page after the build.
+* **The search index only on the search page.** pydata-sphinx-theme puts
+  Sphinx's search scripts and the whole ``searchindex.js`` (160 kB for 13
+  chapters) on every page, for its optional search-as-you-type box. The book
+  does not switch that on: its search box sends the reader to ``search.html``,
+  which loads them itself. They are removed from every other page.
 * The saved ipywidgets state (~100 kB a page) is dropped: the site shows
   ``explore``'s static scrubber instead of widgets.
 """
@@ -80,9 +85,20 @@ def _drop_widget_state(app: Sphinx, pagename, templatename, context, doctree) ->
         ]
 
 
-def strip_unused(page: str) -> str:
+#: Removed from every page but search.html (which loads them for its results).
+_SEARCH_ONLY = (
+    (
+        "the search scripts and index",
+        re.compile(
+            r'<script src="[^"]*(?:_static/searchtools\.js|_static/language_data\.js|searchindex\.js)"></script>\s*'
+        ),
+    ),
+)
+
+
+def strip_unused(page: str, *, search_page: bool = False) -> str:
     """A page without the scripts and styles the site does not use (see the module docstring)."""
-    for _, pattern in _UNUSED:
+    for _, pattern in _UNUSED if search_page else (*_UNUSED, *_SEARCH_ONLY):
         page = pattern.sub("", page)
     return page
 
@@ -102,7 +118,7 @@ def _strip_pages(app: Sphinx, exception) -> None:
         if "_static" in page.relative_to(outdir).parts:
             continue
         text = page.read_text(encoding="utf-8")
-        stripped = strip_unused(text)
+        stripped = strip_unused(text, search_page=page.relative_to(outdir).as_posix() == "search.html")
         if stripped != text:
             page.write_text(stripped, encoding="utf-8")
 
@@ -110,6 +126,11 @@ def _strip_pages(app: Sphinx, exception) -> None:
 def _check_config(app: Sphinx, config) -> None:
     if "://" in config.mathjax_path:
         raise ValueError(f"mathjax_path must be a local path under _static, got {config.mathjax_path!r}")
+    if (config.html_theme_options or {}).get("search_as_you_type"):
+        raise ValueError(
+            "html_theme_options.search_as_you_type needs searchindex.js on every page, "
+            "which book/_ext/offline_assets.py removes: switch one of them off"
+        )
 
 
 def setup(app: Sphinx) -> dict:
