@@ -1,8 +1,9 @@
 # Deep Learning, Cell by Cell: every target creates .venv itself when it is missing.
 #   make lab     open the book in JupyterLab (chapters/*.md open as notebooks)
 #   make test    lint, unit tests, every chapter through nbval, site build -W, site + browser checks
-#   make book    build the static website into _build/html
-# Other targets: install, release (nbgrader assignments; COURSE=<id>, FORCE=1), formgrader (the
+#   make book    build the static website into _build/html (English) and _build/html/zh (中文)
+# Other targets: install, translations (refresh the 中文 catalogs after editing prose),
+# release (nbgrader assignments; COURSE=<id>, FORCE=1), formgrader (the
 # instructor's JupyterLab in classroom/, with nbgrader's UI), bench, constraints, clean.
 
 PYTHON ?= python3
@@ -12,9 +13,10 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8888
 # JupyterLab refuses to start as root (containers, CI) unless told it may
 LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
-BOOK_FLAGS := --toc book/_toc.yml -W -n --keep-going
+# Both editions (English at _build/html, 中文 at _build/html/zh) from the same sources, one execution cache
+BOOK_FLAGS := -W -n --keep-going
 
-.PHONY: install lab formgrader test lint unit book book-fresh release bench constraints clean
+.PHONY: install lab formgrader test lint unit book book-fresh translations release bench constraints clean
 
 install: $(STAMP)
 
@@ -52,15 +54,21 @@ unit: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
+	$(BIN)/python tools/build_book.py $(BOOK_FLAGS)
 	$(BIN)/python -m pytest
 
 book: $(STAMP)
-	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
-	@echo "The book is in _build/html: open file://$(CURDIR)/_build/html/index.html"
+	$(BIN)/python tools/build_book.py $(BOOK_FLAGS)
+	@echo "The book is in _build/html: open file://$(CURDIR)/_build/html/index.html (中文: _build/html/zh/index.html)"
+
+# After editing a chapter's prose: refresh the Chinese catalogs (book/locales), then translate what
+# tools/translations.py lists (changed sentences come back fuzzy) and run make book.
+translations: $(STAMP)
+	$(BIN)/python tools/build_book.py --gettext -q
+	$(BIN)/python tools/translations.py status
 
 book-fresh: $(STAMP)
-	rm -rf _build/html _build/.doctrees _build/.jupyter_cache
+	rm -rf _build/html _build/.doctrees _build/zh _build/gettext _build/gettext-doctrees _build/.jupyter_cache
 	$(MAKE) book
 
 release: $(STAMP)
@@ -79,3 +87,4 @@ constraints: $(STAMP)
 
 clean:
 	rm -rf _build classroom .pytest_cache .hypothesis chapters/*.ipynb
+	find book/locales -name '*.mo' -delete

@@ -199,7 +199,8 @@ def site_pages() -> list[str]:
 
 
 def chapter_pages() -> list[str]:
-    return [p for p in site_pages() if p.startswith("chapters/")]
+    """The chapter pages of both editions (English at the root, 中文 under zh/)."""
+    return [p for p in site_pages() if p.startswith(("chapters/", "zh/chapters/"))]
 
 
 def load_completely(page, url: str) -> None:
@@ -231,7 +232,15 @@ def test_every_page_loads_without_console_errors_or_other_hosts(browser, site_ur
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("name", ["chapters/01_activations.html", "chapters/04_numerical_gradient.html"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "chapters/01_activations.html",
+        "chapters/04_numerical_gradient.html",
+        "zh/chapters/01_activations.html",
+        "zh/chapters/04_numerical_gradient.html",
+    ],
+)
 def test_chapter_pages_stay_within_the_weight_budget(browser, site_url, name):
     """The HTML and everything it loads, fonts and the figures a reader scrolls past included, uncompressed."""
     for name_ in chapter_pages():
@@ -257,28 +266,74 @@ def test_every_chapter_page_stays_within_the_weight_budget(browser, site_url):
     assert not over, f"over {PAGE_BUDGET / 1e6:.1f} MB: {over}"
 
 
+#: per edition: (path prefix, chapter 2's title in the contents, a section of chapter 2)
+NAVIGATION = {"en": ("", "Softmax", "Temperature"), "zh": ("zh/", "softmax 与数值稳定性", "温度")}
+
+
 @pytest.mark.browser
+@pytest.mark.parametrize("edition", sorted(NAVIGATION))
 @pytest.mark.parametrize("width", [390, 800])
-def test_phone_and_tablet_readers_can_open_the_contents(browser, site_url, width):
+def test_phone_and_tablet_readers_can_open_the_contents(browser, site_url, width, edition):
     """pydata-sphinx-theme#2451: below desktop width the theme's sidebar buttons did nothing."""
+    prefix, chapter_2, section = NAVIGATION[edition]
     page = offline_page(browser, width=width, height=844, scale=2)
-    page.goto(f"{site_url}/chapters/01_activations.html", wait_until="load")
+    page.goto(f"{site_url}/{prefix}chapters/01_activations.html", wait_until="load")
     toggle = page.locator(".primary-toggle:visible")
     assert toggle.count() == 1
     toggle.click()
     drawer = page.locator("#pst-primary-sidebar-modal[open]")
     drawer.wait_for(timeout=5_000)
-    page.screenshot(path=str(ROOT / "_build" / f"browser-nav-{width}.png"))
-    drawer.locator("a", has_text="Softmax").first.click()
-    page.wait_for_url("**/chapters/02_softmax.html")
+    page.screenshot(path=str(ROOT / "_build" / f"browser-nav-{width}-{edition}.png"))
+    drawer.locator("a", has_text=chapter_2).first.click()
+    page.wait_for_url(f"**/{prefix}chapters/02_softmax.html")
     # the page's own contents ("On this page") open the same way
     page.locator(".secondary-toggle:visible").click()
     contents = page.locator("#pst-secondary-sidebar-modal[open]")
     contents.wait_for(timeout=5_000)
-    link = contents.locator("a", has_text="Temperature").first
+    link = contents.locator("a", has_text=section).first
     link.click()
     page.wait_for_function("location.hash.length > 1")
     assert page.console_errors == []
+    page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_language_switch_leads_to_the_same_page_and_back(browser, site_url, width):
+    """English <-> 中文 from the article header, at desktop and at phone width, keeping the page."""
+    page = offline_page(browser, width=width, height=844)
+    page.goto(f"{site_url}/chapters/05_backprop.html", wait_until="load")
+    switch = page.locator("a.dls-language-switch:visible")
+    assert switch.count() == 1
+    assert switch.inner_text().strip() == "中文"
+    switch.click()
+    page.wait_for_url("**/zh/chapters/05_backprop.html")
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert "误差反向传播" in page.locator("h1").first.inner_text()
+    page.screenshot(path=str(ROOT / "_build" / f"browser-zh-05-{width}.png"))
+    back = page.locator("a.dls-language-switch:visible")
+    assert back.inner_text().strip() == "English"
+    back.click()
+    page.wait_for_url("**/chapters/05_backprop.html")
+    assert "/zh/" not in page.url
+    assert page.locator("h1").first.inner_text().strip().endswith("Backpropagation")
+    assert page.console_errors == []
+    assert page.external_requests == []
+    page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("prefix", "query"), [("", "vanishing gradient"), ("zh/", "梯度消失")])
+def test_search_finds_a_chapter_offline_in_both_editions(browser, site_url, prefix, query):
+    """Sphinx's search page with the edition's own index (the Chinese one segmented with jieba at build time)."""
+    page = offline_page(browser)
+    page.goto(f"{site_url}/{prefix}search.html?q={query}", wait_until="load")
+    results = page.locator("#search-results ul.search li a")
+    results.first.wait_for(timeout=20_000)
+    hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
+    assert any("01_activations" in href for href in hrefs), hrefs
+    assert page.console_errors == []
+    assert page.external_requests == []
     page.close()
 
 
@@ -317,7 +372,7 @@ def test_chinese_renders_with_the_sites_font_on_a_machine_without_cjk_fonts(brow
     page = offline_page(browser_without_cjk_fonts)
     page.goto(f"{site_url}/book/glossary.html", wait_until="networkidle")
     page.evaluate("document.fonts.ready")
-    assert any(url.endswith("_static/fonts/dls-cjk.woff") for url in page.loaded), "the site's CJK font was not loaded"
+    assert any(url.endswith("_static/fonts/dls-cjk.woff2") for url in page.loaded), "the site's CJK font was not loaded"
     # every 中文 glyph of the page differs from the missing-glyph box: draw each once in the page's font and
     # compare it with a character no font of this machine has
     same_as_tofu = page.evaluate(
@@ -339,6 +394,36 @@ def test_chinese_renders_with_the_sites_font_on_a_machine_without_cjk_fonts(brow
     # the sidebar's 中文 too (it is bold: the browser emboldens the regular face)
     glossary_link = page.locator(".bd-sidenav a", has_text="Glossary")
     assert "中文" in glossary_link.inner_text()
+    assert page.console_errors == []
+    page.close()
+
+
+@pytest.mark.browser
+def test_a_chinese_chapter_renders_with_its_own_font_cut_on_a_machine_without_cjk_fonts(
+    browser_without_cjk_fonts, site_url
+):
+    """A Chinese page loads the Chinese edition's cut (dls-cjk-zh.woff2) and no other, and no glyph is a box."""
+    page = offline_page(browser_without_cjk_fonts, width=390, height=844, scale=2)
+    page.goto(f"{site_url}/zh/chapters/11_pooling.html", wait_until="networkidle")
+    page.evaluate("document.fonts.ready")
+    fonts = sorted(url.rsplit("/", 1)[-1] for url in page.loaded if "/fonts/dls-cjk" in url)
+    assert fonts == ["dls-cjk-zh.woff2"], fonts
+    result = page.evaluate(
+        r"""() => {
+        const text = document.querySelector('main').innerText + document.querySelector('.bd-sidebar-primary').innerText;
+        const chars = [...new Set(text.match(/[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]/g))];
+        const family = getComputedStyle(document.querySelector('main p')).fontFamily;
+        const canvas = document.createElement('canvas'); canvas.width = 40; canvas.height = 40;
+        const ctx = canvas.getContext('2d', {willReadFrequently: true});
+        const draw = (c) => { ctx.clearRect(0, 0, 40, 40); ctx.font = `32px ${family}`; ctx.fillText(c, 2, 34);
+                              return ctx.getImageData(0, 0, 40, 40).data.join(','); };
+        const tofu = draw('\u{2F800}');
+        return {n: chars.length, same: chars.filter(c => draw(c) === tofu)};
+    }"""
+    )
+    assert result["n"] > 400, result["n"]
+    assert result["same"] == [], f"drawn as empty boxes: {result['same']}"
+    page.screenshot(path=str(ROOT / "_build" / "browser-zh-11-no-cjk-fonts-390.png"))
     assert page.console_errors == []
     page.close()
 
@@ -418,6 +503,7 @@ def lab_server():
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait(timeout=20)
 
 
 def get_json(url: str):
@@ -591,3 +677,38 @@ def test_a_live_figure_redraws_when_the_reader_moves_its_slider(browser, lab_ser
     page.screenshot(path=str(ROOT / "_build" / "browser-lab-live.png"))
     assert page.external_requests == [], f"requests to other hosts: {page.external_requests}"
     page.close()
+
+
+def put_setting(base: str, token: str, plugin: str, raw: str) -> None:
+    request = urllib.request.Request(
+        f"{base}/lab/api/settings/{plugin}?token={token}",
+        data=json.dumps({"raw": raw}).encode(),
+        method="PUT",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=20) as response:
+        assert response.status in (200, 204)
+
+
+@pytest.mark.browser
+def test_lab_speaks_chinese_when_the_reader_picks_it(browser, lab_server):
+    """jupyterlab-language-pack-zh-CN (the lab extra): Settings → Language → 中文 turns Lab's own menus Chinese."""
+    base, token = lab_server
+    languages = get_json(f"{base}/lab/api/translations?token={token}")["data"]
+    assert "zh_CN" in languages, sorted(languages)
+    plugin = "@jupyterlab/translation-extension:plugin"
+    put_setting(base, token, plugin, '{"locale": "zh_CN"}')  # what the Settings → Language menu stores
+    try:
+        page = offline_page(browser)
+        page.goto(f"{base}/lab/workspaces/zh/tree/01_activations.md?reset&token={token}", wait_until="domcontentloaded")
+        menu = page.locator("#jp-MainMenu")
+        menu.wait_for(timeout=60_000)
+        page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text="文件").wait_for(timeout=30_000)
+        labels = [label.strip() for label in menu.locator(".lm-MenuBar-itemLabel").all_inner_texts()]
+        assert labels[:5] == ["文件", "编辑", "查看", "运行", "内核"], labels
+        page.locator(".jp-NotebookPanel:visible .jp-Cell").first.wait_for(timeout=60_000)
+        page.screenshot(path=str(ROOT / "_build" / "browser-lab-zh.png"))
+        assert page.external_requests == []
+        page.close()
+    finally:
+        put_setting(base, token, plugin, '{"locale": "en"}')

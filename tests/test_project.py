@@ -106,7 +106,9 @@ def test_no_notebook_outputs_or_paired_ipynb_are_committed():
 
 
 def test_the_sites_cjk_font_has_every_chinese_character_of_the_book():
-    """book/_static/fonts/dls-cjk.woff is cut to the book's characters; new Chinese text needs a new cut."""
+    """The site's two font cuts (book/_static/fonts) have every Chinese character of their edition's sources
+    (dls-cjk.woff2: the book's sources; dls-cjk-zh.woff2: those and the translations); new Chinese text
+    needs a new cut. tests/test_site.py checks the built pages, the theme's words included."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("cjk_font", ROOT / "tools" / "cjk_font.py")
@@ -116,7 +118,13 @@ def test_the_sites_cjk_font_has_every_chinese_character_of_the_book():
     assert len(used) > 100
     missing = used - cjk_font.font_characters()
     assert not missing, f"not in the site's CJK font: {''.join(sorted(missing))}; run `python tools/cjk_font.py`"
-    assert (ROOT / "book" / "_static" / "fonts" / "OFL.txt").read_text().count("SIL OPEN FONT LICENSE") == 1
+    chinese = used | cjk_font.translation_characters()
+    assert len(chinese) > 1000
+    missing = chinese - cjk_font.font_characters(cjk_font.TARGET_ZH)
+    assert not missing, f"not in dls-cjk-zh.woff2: {''.join(sorted(missing))}; run `python tools/cjk_font.py`"
+    licence = (ROOT / "book" / "_static" / "fonts" / "LICENSE-DroidSansFallback.txt").read_text()
+    assert "Apache License" in licence
+    assert "Version 2.0, January 2004" in licence
 
 
 #: The chapters of DESIGN.md, in order; the ones in book/_toc.yml are on the site, the others are coming.

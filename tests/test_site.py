@@ -149,9 +149,14 @@ def test_pages_are_within_the_size_budget(pages):
     assert not too_big, f"pages over {MAX_PAGE_BYTES} bytes: {too_big}"
 
 
+#: The two editions: English at the site root, 中文 under zh/ (tools/build_book.py)
+EDITIONS = ["", "zh/"]
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
 @pytest.mark.parametrize("chapter", chapter_files())
-def test_chapter_page_has_scrubbers(chapter):
-    page = HTML / f"{chapter}.html"
+def test_chapter_page_has_scrubbers(chapter, edition):
+    page = HTML / f"{edition}{chapter}.html"
     if not page.is_file():
         pytest.fail(f"{page} was not built: run `make book`")
     text = page.read_text(encoding="utf-8")
@@ -173,8 +178,8 @@ def test_chapter_page_has_scrubbers(chapter):
 # ----------------------------------------------------------------------------- exercises on the website
 
 
-def _chapter_html(chapter: str) -> str:
-    page = HTML / f"{chapter}.html"
+def _chapter_html(chapter: str, edition: str = "") -> str:
+    page = HTML / f"{edition}{chapter}.html"
     if not page.is_file():
         pytest.fail(f"{page} was not built: run `make book`")
     return page.read_text(encoding="utf-8")
@@ -206,7 +211,7 @@ def test_no_page_shows_nbgrader_markers_or_hidden_tests(pages):
     ]
     assert hidden, "no hidden tests in the chapters"
     offenders = []
-    for page in [*pages, HTML / "searchindex.js"]:
+    for page in [*pages, HTML / "searchindex.js", HTML / "zh" / "searchindex.js"]:
         text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
         for marker in ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION", "END SOLUTION"):
             if marker in text:
@@ -215,14 +220,20 @@ def test_no_page_shows_nbgrader_markers_or_hidden_tests(pages):
     assert not offenders, "\n".join(offenders)
 
 
+#: the solution toggle's label and the written answers' title, by edition
+SOLUTION = {"": "Solution", "zh/": "参考答案"}
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
 @pytest.mark.parametrize("chapter", chapter_files())
-def test_every_solution_is_behind_a_solution_toggle(chapter):
+def test_every_solution_is_behind_a_solution_toggle(chapter, edition):
     from chapter_cells import code_lines, read_chapter
 
-    text = _chapter_html(chapter)
+    text = _chapter_html(chapter, edition)
+    label = SOLUTION[edition]
     source = read_chapter(ROOT / f"{chapter}.md")
     toggles = re.findall(r'<details class="admonition hide above-input">(.*?)</details>', text, re.S)
-    solutions = [t for t in toggles if '<p class="collapsed admonition-title">Solution</p>' in t]
+    solutions = [t for t in toggles if f'<p class="collapsed admonition-title">{label}</p>' in t]
     assert len(solutions) == len(source.solution_cells), f"{chapter}: {len(solutions)} toggles"
     assert "Show code cell source" not in text
     hidden_text = html.unescape(re.sub(r"<[^>]+>", "", "".join(solutions)))
@@ -236,18 +247,19 @@ def test_every_solution_is_behind_a_solution_toggle(chapter):
         whole = " ".join(" ".join(lines).split())  # the solution as a whole: single lines may recur in the text
         assert whole not in flat_outside, f"{chapter}: a solution shows outside its toggle"
     # written answers: a dropdown admonition titled "Solution" (collapsed by sphinx-togglebutton)
-    answers = re.findall(r'<div class="[^"]*\bdropdown\b[^"]*">\s*<p class="admonition-title">Solution</p>', text)
+    answers = re.findall(rf'<div class="[^"]*\bdropdown\b[^"]*">\s*<p class="admonition-title">{label}</p>', text)
     assert len(answers) == len(source.answer_cells) >= 1
 
 
+@pytest.mark.parametrize("edition", EDITIONS)
 @pytest.mark.parametrize("chapter", chapter_files())
-def test_no_numeric_exercise_is_answered_on_the_page(chapter):
+def test_no_numeric_exercise_is_answered_on_the_page(chapter, edition):
     """The answer of a numeric exercise appears nowhere on the page (the solution cells do not print it)."""
     import numpy as np
 
     from dlscratch.exercises import EXERCISES, ValueExercise
 
-    text = html.unescape(re.sub(r"<[^>]+>", " ", _chapter_html(chapter)))
+    text = html.unescape(re.sub(r"<[^>]+>", " ", _chapter_html(chapter, edition)))
     number = Path(chapter).name[:2]
     for exercise_id, exercise in EXERCISES.items():
         if not (exercise_id.startswith(f"ch{number}.") and isinstance(exercise, ValueExercise)):
@@ -266,3 +278,190 @@ def test_no_page_loads_font_awesomes_script_or_thebe():
         text = page.read_text(encoding="utf-8")
         for unused in ("fontawesome.js", "THEBE_JS_URL", "sphinx-thebe", "x-thebe-config", "binder-examples"):
             assert unused not in text, f"{page.relative_to(HTML)}: {unused}"
+
+
+# ----------------------------------------------------------------------------- the Chinese edition (zh/)
+
+
+def test_every_page_exists_in_both_editions(pages):
+    english = {p.relative_to(HTML).as_posix() for p in pages if p.relative_to(HTML).parts[0] != "zh"}
+    chinese = {p.relative_to(HTML / "zh").as_posix() for p in pages if p.relative_to(HTML).parts[0] == "zh"}
+    assert len(english) >= 19
+    assert english == chinese, f"only in English: {english - chinese}; only in 中文: {chinese - english}"
+
+
+def test_every_page_switches_to_the_same_page_in_the_other_edition(pages):
+    problems = []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        if text.startswith('<meta http-equiv="Refresh"'):
+            continue  # index.html: Jupyter Book's redirect to the first page
+        rel = page.relative_to(HTML).as_posix()
+        chinese = rel.startswith("zh/")
+        twin = HTML / (rel[3:] if chinese else f"zh/{rel}")
+        links = re.findall(r'<a class="btn btn-sm dls-language-switch" href="([^"]+)" hreflang="([^"]+)"', text)
+        if len(links) != 1:
+            problems.append(f"{rel}: {len(links)} language switches")
+            continue
+        href, lang = links[0]
+        if (page.parent / href).resolve() != twin.resolve():
+            problems.append(f"{rel}: the switch leads to {href}, not to its twin {twin.relative_to(HTML)}")
+        if lang != ("en" if chinese else "zh-CN"):
+            problems.append(f"{rel}: hreflang {lang}")
+        html_lang = re.search(r'<html[^>]*\slang="([^"]+)"', text).group(1)
+        if html_lang != ("zh-CN" if chinese else "en"):
+            problems.append(f"{rel}: <html lang={html_lang!r}>")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_chinese_contents_name_the_parts_in_chinese(pages):
+    """The sidebar's part captions come from the root page's catalog (book/_ext/editions.py)."""
+    for page in pages:
+        if page.relative_to(HTML).parts[0] != "zh" or page.name in ("index.html",):
+            continue
+        captions = re.findall(
+            r'<p aria-level="2" class="caption" role="heading"><span class="caption-text">([^<]*)<',
+            page.read_text(encoding="utf-8"),
+        )
+        assert len(captions) == 5, (page, captions)
+        assert all(re.search(r"[\u4e00-\u9fff]", c) for c in captions), (page, captions)
+
+
+class _ArticleText(HTMLParser):
+    """The prose of a page's article: paragraphs, list items, headings and table cells.
+
+    Left out: code, math, cell outputs (shared by both editions, like the code), the glossary's
+    headwords (English by design: the glossary is English–中文) and the "英文" column of the
+    chapter summaries' term tables."""
+
+    BLOCKS: ClassVar[set[str]] = {"p", "li", "h1", "h2", "h3", "h4", "td", "th", "dt", "dd", "summary"}
+    TRACKED: ClassVar[set[str]] = {"div", "table", "tr", "td", "th", "dt", "pre", "code", "script", "style", "math"}
+
+    def __init__(self):
+        super().__init__()
+        self.blocks: list[str] = []
+        self._open: list[tuple[str, bool]] = []  # tracked elements and whether each hides its content
+        self._tables: list[dict] = []
+        self._in_article = False
+        self._current: list[str] = []
+        self._cell: list[str] = []
+
+    def _skipping(self) -> bool:
+        return any(skip for _, skip in self._open)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "article":
+            self._in_article = True
+        if tag in self.BLOCKS:
+            self._flush()
+        if tag == "table":
+            self._tables.append({"english": set(), "col": 0})
+        if tag == "tr" and self._tables:
+            self._tables[-1]["col"] = 0
+        if tag in ("td", "th"):
+            self._cell = []
+        if tag in self.TRACKED:
+            skip = (
+                tag in ("pre", "code", "script", "style", "math", "dt")
+                or (tag == "div" and "cell_output" in (a.get("class") or ""))
+                or (tag == "td" and bool(self._tables) and self._tables[-1]["col"] in self._tables[-1]["english"])
+            )
+            self._open.append((tag, skip))
+
+    def handle_endtag(self, tag):
+        if tag in self.BLOCKS:
+            self._flush()
+        if tag in ("td", "th") and self._tables:
+            table = self._tables[-1]
+            if tag == "th" and "".join(self._cell).strip() == "英文":
+                table["english"].add(table["col"])
+            table["col"] += 1
+        if tag == "table" and self._tables:
+            self._tables.pop()
+        if tag in self.TRACKED:
+            while self._open:
+                if self._open.pop()[0] == tag:
+                    break
+        if tag == "article":
+            self._in_article = False
+
+    def handle_data(self, data):
+        self._cell.append(data)
+        if self._in_article and not self._skipping():
+            self._current.append(data)
+
+    def _flush(self):
+        text = " ".join("".join(self._current).split())
+        if text:
+            self.blocks.append(text)
+        self._current = []
+
+
+def _prose(text: str) -> list[str]:
+    parser = _ArticleText()
+    parser.feed(re.sub(r"\\\(.*?\\\)|\\\[.*?\\\]|\$\$.*?\$\$", " ", text, flags=re.S))
+    return parser.blocks
+
+
+def _pre_blocks(text: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", block) for block in re.findall(r"<pre[^>]*>(.*?)</pre>", text, re.S)]
+
+
+@pytest.mark.parametrize("chapter", chapter_files())
+def test_a_chinese_chapter_shares_the_english_code_outputs_and_figures(chapter):
+    """No second copy: the code cells, their outputs and the figures are the same bytes in both editions."""
+    english, chinese = _chapter_html(chapter), _chapter_html(chapter, "zh/")
+    assert _pre_blocks(english) == _pre_blocks(chinese)
+    images = re.compile(r'<img[^>]*src="([^"]+)"')
+    assert images.findall(english) == images.findall(chinese)
+    for src in images.findall(chinese):
+        if not src.startswith("data:"):
+            shared = (HTML / chapter).parent / src
+            assert shared.read_bytes() == ((HTML / "zh" / chapter).parent / src).read_bytes(), src
+
+
+def test_the_chinese_pages_are_in_chinese(pages):
+    """Every block of prose with three English words in a row (outside code and math) has Chinese in it too."""
+    english_run = re.compile(r"\b[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}\b")
+    cjk = re.compile(r"[\u3400-\u9fff]")
+    untranslated = []
+    chinese_pages = [p for p in pages if p.relative_to(HTML).parts[0] == "zh"]
+    assert len(chinese_pages) >= 19
+    for page in chinese_pages:
+        if page.name in ("genindex.html", "search.html", "bibliography.html"):
+            continue  # the index lists English names; the bibliography is the works' own titles
+        for block in _prose(page.read_text(encoding="utf-8")):
+            if english_run.search(block) and not cjk.search(block):
+                untranslated.append(f"{page.relative_to(HTML)}: {block[:100]}")
+    assert not untranslated, f"{len(untranslated)} blocks in English on the Chinese site:\n" + "\n".join(
+        untranslated[:60]
+    )
+
+
+def test_each_editions_font_has_every_chinese_character_of_its_pages(pages):
+    """A Chinese page loads dls-cjk-zh.woff2 (dlscratch-zh.css), an English one dls-cjk.woff2 (dlscratch-cjk.css),
+    never both: each must cover its
+    edition's characters, the theme's interface words (搜索, 目录, ...) included."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("cjk_font", ROOT / "tools" / "cjk_font.py")
+    cjk_font = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cjk_font)
+    chinese = cjk_font.built_characters(HTML / "zh")
+    assert len(chinese) > 1000
+    missing = chinese - cjk_font.font_characters(cjk_font.TARGET_ZH)
+    assert not missing, f"not in dls-cjk-zh.woff2: {''.join(sorted(missing))}; run `python tools/cjk_font.py`"
+    english = set()
+    for page in pages:
+        if page.relative_to(HTML).parts[0] != "zh":
+            english.update(cjk_font.CJK.findall(page.read_text(encoding="utf-8")))
+    missing = english - cjk_font.font_characters(cjk_font.TARGET)
+    assert not missing, f"not in dls-cjk.woff2: {''.join(sorted(missing))}; run `python tools/cjk_font.py`"
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        if text.startswith('<meta http-equiv="Refresh"'):
+            continue
+        chinese = page.relative_to(HTML).parts[0] == "zh"
+        assert ("dlscratch-zh.css" in text) == chinese, page
+        assert ("dlscratch-cjk.css" in text) != chinese, page

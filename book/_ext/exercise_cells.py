@@ -27,7 +27,10 @@ HIDDEN_TESTS = re.compile(
     r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n.*?^[ \t]*### END HIDDEN TESTS[ \t]*(?:\n|$)", re.S | re.M
 )
 MARKER = re.compile(r"^[ \t]*### (?:BEGIN|END) SOLUTION[ \t]*(?:\n|$)", re.M)
-SHOW, HIDE = "Solution", "Hide the solution"
+#: The toggle's two labels, by edition (book/_ext/editions.py); the written answers' "Solution"
+#: admonitions are translated with the chapter text.
+LABELS = {"en": ("Solution", "Hide the solution"), "zh_CN": ("参考答案", "隐藏参考答案")}
+SHOW, HIDE = LABELS["en"]
 
 
 def reader_source(source: str) -> str:
@@ -60,7 +63,7 @@ class ExerciseCells(SphinxPostTransform):
                     block.replace_self(new)
             if nbgrader.get("solution"):
                 cell["hide_mode"] = "input"
-                cell["prompt_show"], cell["prompt_hide"] = SHOW, HIDE
+                cell["prompt_show"], cell["prompt_hide"] = LABELS.get(self.config.language, LABELS["en"])
 
 
 def setup(app: Sphinx) -> dict:
