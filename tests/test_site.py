@@ -314,7 +314,7 @@ def test_every_page_switches_to_the_same_page_in_the_other_edition(pages):
     assert not problems, "\n".join(problems)
 
 
-def test_the_chinese_contents_name_the_parts_in_chinese(pages):
+def test_the_chinese_contents_and_footer_are_in_chinese(pages):
     """The sidebar's part captions come from the root page's catalog (book/_ext/editions.py)."""
     for page in pages:
         if page.relative_to(HTML).parts[0] != "zh" or page.name in ("index.html",):
@@ -325,6 +325,11 @@ def test_the_chinese_contents_name_the_parts_in_chinese(pages):
         )
         assert len(captions) == 5, (page, captions)
         assert all(re.search(r"[\u4e00-\u9fff]", c) for c in captions), (page, captions)
+        # the footer's author and sentence too (_config.yml's English, replaced by book/_ext/editions.py)
+        text = page.read_text(encoding="utf-8")
+        assert "Every number in this book" not in text, page
+        assert "Cell by Cell authors" not in text, page
+        assert "本书中的每个数字都在单元格中计算" in text, page
 
 
 class _ArticleText(HTMLParser):
@@ -410,7 +415,10 @@ def _pre_blocks(text: str) -> list[str]:
 
 @pytest.mark.parametrize("chapter", chapter_files())
 def test_a_chinese_chapter_shares_the_english_code_outputs_and_figures(chapter):
-    """No second copy: the code cells, their outputs and the figures are the same bytes in both editions."""
+    """No second copy: the code cells, their outputs and the figures are the same bytes in both editions.
+
+    This also shows that the chapters executed once: several print timings (chapter 1's activations in
+    ms), which a second execution for the Chinese edition would not reproduce."""
     english, chinese = _chapter_html(chapter), _chapter_html(chapter, "zh/")
     assert _pre_blocks(english) == _pre_blocks(chinese)
     images = re.compile(r'<img[^>]*src="([^"]+)"')
@@ -465,3 +473,15 @@ def test_each_editions_font_has_every_chinese_character_of_its_pages(pages):
         chinese = page.relative_to(HTML).parts[0] == "zh"
         assert ("dlscratch-zh.css" in text) == chinese, page
         assert ("dlscratch-cjk.css" in text) != chinese, page
+
+
+def test_no_emphasis_marker_shows_as_text(pages):
+    """A `**` or `*` left in the prose is Markdown that did not render. In Chinese this happens silently:
+    CommonMark opens `**` after a letter only when no punctuation follows (`呈**“之”字形**` stays literal)."""
+    stray = re.compile(r"\*\*|(?<![\w*])\*[^*\s][^*]*\*(?![\w*])")
+    found = []
+    for page in pages:
+        found += [
+            f"{page.relative_to(HTML)}: {b[:120]}" for b in _prose(page.read_text(encoding="utf-8")) if stray.search(b)
+        ]
+    assert not found, "\n".join(found)

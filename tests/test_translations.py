@@ -122,6 +122,9 @@ def test_the_check_catches_what_it_should():
     assert translations.problems(english, "", same_ok=False) == ["not translated"]
     assert translations.problems(english, english, same_ok=False)
     assert translations.problems(english, english, same_ok=True) == []
+    # large counts in Chinese units: 24 million = 2400 万, 100 million = 1 亿, but not 24 万
+    assert translations.problems("24 million weights, over 100 million", "2400 万个权重，超过 1 亿", False) == []
+    assert translations.problems("24 million weights", "24 万个权重", False)
     # a {term} reference may show Chinese but keeps its target
     assert translations.problems("a {term}`loss function`", "{term}`损失函数 <loss function>`", False) == []
     assert translations.problems("a {term}`loss function`", "{term}`损失函数`", False)

@@ -44,6 +44,15 @@ _ROLE = re.compile(r"\{(\w[\w:-]*)\}`([^`]*)`")
 _CODE = re.compile(r"(`+)(.+?)\1", re.S)
 _LINK = re.compile(r"\]\(([^)\s]*)\)")
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:[.,]\d+)*")
+#: large counts, which Chinese writes in 万 and 亿: "24 million" = "2400 万", "100 million" = "1 亿"
+_SCALED = re.compile(r"(?<![A-Za-z0-9_.])(\d+(?:\.\d+)?)\s*(million|billion|万|亿)")
+_SCALE = {"million": 10**6, "billion": 10**9, "万": 10**4, "亿": 10**8}
+
+
+def _scaled(match: re.Match) -> str:
+    """A count with its scale word, as a plain integer string."""
+    value = round(float(match.group(1)) * _SCALE[match.group(2)])
+    return str(value)
 
 
 def _role_target(role: str, content: str) -> str:
@@ -65,7 +74,9 @@ def invariants(text: str) -> dict[str, Counter]:
     rest = _CODE.sub(" ", rest)
     links = _LINK.findall(rest)
     rest = _LINK.sub(" ", rest)
-    numbers = _NUMBER.findall(rest)
+    numbers = [_scaled(m) for m in _SCALED.finditer(rest)]
+    rest = _SCALED.sub(" ", rest)
+    numbers += _NUMBER.findall(rest)
     return {
         "formulas": Counter(m.strip() for m in math),
         "roles": Counter(roles),

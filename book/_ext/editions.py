@@ -26,6 +26,13 @@ EDITIONS = {
     "en": ("", "en", "English", "Deep Learning, Cell by Cell"),
     "zh_CN": ("zh/", "zh-CN", "中文", "一格一格学深度学习"),
 }
+#: What _config.yml says in English outside the pages (author, footer), in the other editions
+CONFIG_TEXT = {
+    "zh_CN": {
+        "author": "《一格一格学深度学习》编写组",
+        "extra_footer": "本书中的每个数字都在单元格中计算，并由 assert 检验。",
+    }
+}
 
 
 def _edition(config: Config) -> str:
@@ -40,6 +47,11 @@ def _set_title(app: Sphinx, config: Config) -> None:
     if language != "en":
         config.html_title = EDITIONS[language][3]
         config.project = EDITIONS[language][3]
+        config.author = CONFIG_TEXT[language]["author"]
+        config.html_theme_options = {
+            **(config.html_theme_options or {}),
+            "extra_footer": CONFIG_TEXT[language]["extra_footer"],
+        }
 
 
 def _add_switch(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
