@@ -81,3 +81,29 @@ def shared_code(text: str, source: str, width: int = 5) -> list[str]:
         runs = [tuple(tokens[i : i + width]) for i in range(len(tokens) - width + 1)]
         found += [" ".join(run) for run in runs if run in seen]
     return found
+
+
+def long_code_lines(text: str, width: int = 80) -> list[str]:
+    """The lines of ``text``'s code cells longer than ``width`` characters (what a page shows unwrapped)."""
+    return [
+        line
+        for cell in re.findall(r"```\{code-cell\} ipython3\n(.*?)```", text, re.S)
+        for line in cell.splitlines()
+        if len(line) > width
+    ]
+
+
+def notes_narrated(body: str) -> list[str]:
+    """Headings and prose paragraphs of ``body`` that narrate the notes instead of teaching.
+
+    Teach first: a paragraph that names the notes opens with "In the notes", or sits in a
+    "Pitfall from the notes" box; code (cells and quoted code) may name them; no heading does."""
+    body = re.sub(r"```.*?```", "", body, flags=re.S)
+    body = re.sub(r":::\{admonition\} Pitfall from the notes.*?\n:::\n", "", body, flags=re.S)
+    found = [heading for heading in re.findall(r"^#+ .*$", body, re.M) if "notes" in heading]
+    found += [
+        paragraph[:120]
+        for paragraph in re.split(r"\n\s*\n", body)
+        if re.search(r"\bnotes?\b", paragraph, re.I) and not paragraph.startswith("In the notes")
+    ]
+    return found

@@ -157,26 +157,19 @@ def test_the_body_and_summary_do_not_give_the_exercises_away():
 
 
 def test_code_cells_of_the_body_fit_80_characters():
+    from chapter_cells import long_code_lines
+
     body, _ = _body_and_summary()
-    too_long = [
-        line
-        for cell in re.findall(r"```\{code-cell\} ipython3\n(.*?)```", body, re.S)
-        for line in cell.splitlines()
-        if len(line) > 80
-    ]
+    too_long = long_code_lines(body)
     assert not too_long, too_long
 
 
 def test_the_notes_appear_only_in_pitfalls_and_in_the_notes_lines():
     """Teach first: a prose paragraph that names the notes opens with "In the notes", or sits in a pitfall box."""
+    from chapter_cells import notes_narrated
+
     body, _ = _body_and_summary()
-    body = re.sub(r"```.*?```", "", body, flags=re.S)  # code (cells and quoted code) may name the notes
-    body = re.sub(r":::\{admonition\} Pitfall from the notes.*?\n:::\n", "", body, flags=re.S)
-    for heading in re.findall(r"^#+ .*$", body, re.M):
-        assert "notes" not in heading, heading
-    for paragraph in re.split(r"\n\s*\n", body):
-        if re.search(r"\bnotes?\b", paragraph, re.I) and not paragraph.startswith("In the notes"):
-            raise AssertionError(f"a paragraph narrates the notes: {paragraph[:120]!r}")
+    assert notes_narrated(body) == []
 
 
 # The notes' own words for the terms of chapter 1 (notes 002, 003, 004, verbatim).
