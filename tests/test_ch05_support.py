@@ -460,10 +460,10 @@ NOTES_WORDING = (
 
 
 def _table_terms(chinese: str) -> list[str]:
-    """The notes' spellings in one 中文 cell: lists split at commas; a cell marked "(not in the notes)" has none."""
+    """The notes' spellings in one 中文 cell, split at 、 or commas; a cell marked "(not in the notes)" has none."""
     if "(not in the notes)" in chinese:
         return []
-    return [t.strip() for t in re.split(r",|，|；|/", re.sub(r"\(.*?\)", "", chinese)) if t.strip()]
+    return [t.strip() for t in re.split(r"、|,|，|；|/", re.sub(r"\(.*?\)", "", chinese)) if t.strip()]
 
 
 def test_summary_terms_are_the_notes_own():
