@@ -19,7 +19,6 @@ import importlib.util
 import re
 import subprocess
 import sys
-from functools import cache
 from pathlib import Path
 
 import pytest
@@ -66,7 +65,6 @@ def test_every_message_is_translated_none_fuzzy_and_consistent(page):
     )
 
 
-@cache
 def _current_messages(tmp: Path) -> dict[str, set[str]]:
     """The messages of the current sources: Sphinx's gettext builder over the book (cached outputs)."""
     out = tmp / "gettext"

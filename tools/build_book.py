@@ -113,8 +113,7 @@ def gettext(args: argparse.Namespace) -> int:
     )
     if status:
         return status
-    sys.path.insert(0, str(ROOT / "tools"))
-    import translations
+    import translations  # tools/ is sys.path[0] when this file runs as a script
 
     todo = translations.report(translations.catalogs())
     if todo:

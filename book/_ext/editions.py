@@ -64,7 +64,6 @@ def _add_switch(app: Sphinx, pagename: str, templatename: str, context: dict, do
             continue
         others.append({"href": f"{root}{prefix}{pagename}.html", "lang": lang, "label": label})
     context["dls_editions"] = others
-    context["dls_lang"] = EDITIONS[here][1]
     links = "".join(f'<link rel="alternate" hreflang="{other["lang"]}" href="{other["href"]}" />\n' for other in others)
     context["metatags"] = context.get("metatags", "") + links
 
